@@ -1,0 +1,33 @@
+# The README's commands. Every target sets up .venv first, and skips that when it is current.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SOURCE ?= samples/
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 60
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: setup run test serve bench fuzz clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/darien run --source $(SOURCE)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+serve: setup
+	$(BIN)/darien serve
+
+bench: setup
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf data/ .pytest_cache

@@ -1,0 +1,1 @@
+"""Shared pieces every stage may import: the warehouse contract and the configuration."""

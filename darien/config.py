@@ -1,0 +1,94 @@
+"""Configuration from environment variables, each with a default (listed in the README).
+
+Command-line options override these by building a `Settings` with `settings(**overrides)`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SOURCES = (
+    "https://www.migracion.gob.pa/estadisticas/",
+    "https://www.migracion.gob.pa/inicio/estadisticas",
+)
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources: tuple[str, ...] = DEFAULT_SOURCES
+    data_dir: Path = Path("data")
+    warehouse_url: str = ""  # empty: DuckDB file inside data_dir
+    allowed_hosts: tuple[str, ...] = ()
+    parse_workers: int = 2
+    parse_timeout_s: float = 120.0
+    lock_wait_s: float = 0.0
+    max_document_bytes: int = 50 * 1024 * 1024
+    jump_factor: float = 10.0
+    freshness_days: int = 45
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def warehouse(self) -> str:
+        return self.warehouse_url or f"duckdb:///{self.data_dir / 'warehouse.duckdb'}"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "docs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _number(name: str, kind: type, default):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def settings(**overrides) -> Settings:
+    """Settings from the environment, then `overrides` (None values are ignored)."""
+    env = os.environ
+    base = Settings(
+        sources=_split(env.get("DARIEN_SOURCE_URL", "")) or DEFAULT_SOURCES,
+        data_dir=Path(env.get("DARIEN_DATA_DIR", "").strip() or "data"),
+        warehouse_url=env.get("DARIEN_WAREHOUSE_URL", "").strip(),
+        allowed_hosts=_split(env.get("DARIEN_ALLOWED_HOSTS", "")),
+        parse_workers=_number("DARIEN_PARSE_WORKERS", int, min(2, os.cpu_count() or 1)),
+        parse_timeout_s=_number("DARIEN_PARSE_TIMEOUT", float, 120.0),
+        lock_wait_s=_number("DARIEN_LOCK_WAIT", float, 0.0),
+        max_document_bytes=_number("DARIEN_MAX_DOCUMENT_BYTES", int, 50 * 1024 * 1024),
+        jump_factor=_number("DARIEN_JUMP_FACTOR", float, 10.0),
+        freshness_days=_number("DARIEN_FRESHNESS_DAYS", int, 45),
+    )
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if isinstance(given.get("sources"), str):
+        given["sources"] = _split(given["sources"])
+    if "data_dir" in given:
+        given["data_dir"] = Path(given["data_dir"])
+    return replace(base, **given)

@@ -1,0 +1,113 @@
+"""The warehouse contract: columns, breakdowns and categories of `darien_transit`.
+
+Downstream users depend on it; later work may extend it, never break it. Every stage
+imports these names instead of spelling columns or categories again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+# Bump PARSER_VERSION when transform/ would produce different rows from the same bytes,
+# SUITES_VERSION when expectations/ would judge a batch differently: either change makes
+# the pipeline re-process documents it has already seen.
+PARSER_VERSION = "1"
+SUITES_VERSION = "1"
+PIPELINE_VERSION = f"parser-{PARSER_VERSION}+suites-{SUITES_VERSION}"
+
+TABLE = "darien_transit"
+PRIMARY_KEY = ("year", "month", "breakdown", "category")
+
+# Column name -> pandas dtype of a parsed batch. Order is the table's column order.
+COLUMNS: dict[str, str] = {
+    "year": "int64",
+    "month": "int64",
+    "breakdown": "string",
+    "category": "string",
+    "label": "string",
+    "persons": "int64",
+    "note": "string",
+    "preliminary": "bool",
+    "as_of": "datetime64[s]",  # a date: the document's cut-off
+    "source_url": "string",
+    "source_sha256": "string",
+    "source_table": "string",
+    "source_page": "int64",
+    "pipeline_version": "string",
+    "load_id": "string",  # set by load/, empty in a parsed batch
+    "loaded_at": "datetime64[us, UTC]",  # set by load/, empty in a parsed batch
+}
+NULLABLE = frozenset({"note", "load_id", "loaded_at"})
+LINEAGE_SET_BY_LOAD = ("load_id", "loaded_at")
+
+UNMAPPED = "UNMAPPED"  # a country label no alias or pycountry name explains: never loaded
+
+REGIONS = (
+    "south_america", "caribbean", "asia", "africa", "europe",
+    "central_america", "north_america", "eurasia", "oceania", "other",
+)
+AGE_GROUPS = tuple(f"{a:02d}-{a + 5:02d}" for a in range(0, 78, 6)) + ("78+", "unknown")
+
+# breakdown -> the categories it allows; None means "ISO 3166-1 alpha-3 or OTHER".
+BREAKDOWNS: dict[str, tuple[str, ...] | None] = {
+    "total": ("total",),
+    "region": REGIONS,
+    "country": None,
+    "sex": ("male", "female"),  # 2021-22 "Condición": all ages
+    "sex_age": ("male_adult", "female_adult", "male_minor", "female_minor"),  # 2023 on
+    "age_status": ("adult", "minor"),
+    "age_group": AGE_GROUPS,
+}
+OTHER_COUNTRIES = "OTHER"  # "Otros Países": an aggregate, not a country
+
+# Reconciliation frame: one row per check the suites assert as expected == actual.
+#   check: "rows_sum"       sum of a table's rows vs its printed Total row, per month
+#          "total_column"   sum of a row's months vs its printed Total column
+#          "document_total" a table's Total row vs the document's (first table's) Total row
+RECONCILIATION_COLUMNS: dict[str, str] = {
+    "source_table": "string",
+    "check": "string",
+    "label": "string",
+    "month": "int64",  # 0 for the annual Total column
+    "expected": "int64",
+    "actual": "int64",
+}
+
+
+@dataclass
+class Batch:
+    """One document version, parsed: what transform/ yields, expectations/ judges, load/ publishes.
+
+    `rows` has the COLUMNS above (load_id and loaded_at empty); `reconciliation` has
+    RECONCILIATION_COLUMNS. The ranking fields decide which document of a year wins:
+    as_of, then final over preliminary, then the PDF's own modification date, then
+    first_seen_at (filled from the ledger by the flow, not by the parser).
+    """
+
+    source_url: str
+    source_sha256: str
+    year: int
+    as_of: date
+    preliminary: bool
+    rows: pd.DataFrame
+    reconciliation: pd.DataFrame
+    kind: str = "pdf"  # "pdf" | "html"
+    modified_at: datetime | None = None
+    first_seen_at: datetime | None = None
+    unknown_tables: list[str] = field(default_factory=list)
+
+    @property
+    def short(self) -> str:
+        return self.source_sha256[:6]
+
+
+def empty_rows() -> pd.DataFrame:
+    """A zero-row frame with the contract's columns and dtypes."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in COLUMNS.items()})
+
+
+def empty_reconciliation() -> pd.DataFrame:
+    return pd.DataFrame({n: pd.Series(dtype=d) for n, d in RECONCILIATION_COLUMNS.items()})

@@ -1,0 +1,1 @@
+"""Expectations: the Great Expectations suites that decide whether a batch may load, and quarantine."""

@@ -1,0 +1,1 @@
+"""Flows: Prefect tasks and flows that wire the stages together. The only package that imports Prefect."""

@@ -1,0 +1,1 @@
+"""Load: the warehouse schema, the document ledger, and the publish of validated batches."""

@@ -1,0 +1,72 @@
+"""Fixtures shared by every test: the real documents, and warehouses on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REAL_2022 = SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+REAL_2023 = SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
+PG_BASE = os.environ.get("DARIEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def real_2022() -> Path:
+    return REAL_2022
+
+
+@pytest.fixture
+def real_2023() -> Path:
+    return REAL_2023
+
+
+@pytest.fixture
+def duckdb_url(tmp_path) -> str:
+    return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL warehouse URL on a fresh schema of the `test` database, dropped afterwards.
+
+    Each test gets its own schema (through search_path) so tests and parallel runs never
+    see each other's tables.
+    """
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path) -> str:
+    """The same test on an embedded DuckDB file and on the real PostgreSQL."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session (it takes ~10 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
