@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -111,3 +112,30 @@ def empty_rows() -> pd.DataFrame:
 
 def empty_reconciliation() -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series(dtype=d) for n, d in RECONCILIATION_COLUMNS.items()})
+
+
+FETCH_OUTCOMES = ("downloaded", "not_modified", "refused", "failed")
+LEDGER_STATUSES = ("new", "loaded", "quarantined", "failed", "skipped")
+
+
+@dataclass
+class DocumentVersion:
+    """One fetch of one document URL: what extract/ reports and the ledger (etl_documents) keeps.
+
+    `fetch` says what happened on the wire; the ledger's own `status` (LEDGER_STATUSES)
+    is set later by the flow as the version moves through parse, validate and publish.
+    For `not_modified` the sha256/path are those of the version already stored.
+    """
+
+    url: str
+    source: str  # the index page or folder it was found on
+    fetch: str  # one of FETCH_OUTCOMES
+    sha256: str | None = None
+    path: Path | None = None  # the raw landing-zone file, named by sha256
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    bytes: int | None = None
+    kind: str | None = None  # "pdf" | "html"
+    year: int | None = None  # from link text or file name, when they say
+    error: str | None = None  # one line, for refused/failed
