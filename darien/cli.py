@@ -1,0 +1,150 @@
+"""The `darien` command: run, backfill, parse, status.
+
+Exit codes, the same for every command: 0 done; 1 failed; 2 usage or configuration error;
+3 finished but some documents were quarantined or failed (named on stderr); 75 another
+run holds the warehouse. Errors are one line on stderr; a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from darien.config import ConfigError, settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 75
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors already; keep one line
+        self.exit(EXIT_USAGE, f"darien: {message}\n")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", help="index URL(s) or folder(s), comma-separated (DARIEN_SOURCE_URL)")
+    p.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
+    p.add_argument("--data-dir", help="raw files, quarantine, docs (DARIEN_DATA_DIR)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="darien", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="the nightly job once: crawl, parse, validate, publish")
+    _common(run)
+    run.set_defaults(func=cmd_run)
+
+    backfill = sub.add_parser("backfill", help="publish a range of years from a source")
+    _common(backfill)
+    backfill.add_argument("--from-year", type=int, required=True)
+    backfill.add_argument("--to-year", type=int, required=True)
+    backfill.add_argument("--force", action="store_true",
+                          help="re-parse and re-validate documents already loaded")
+    backfill.set_defaults(func=cmd_backfill)
+
+    parse = sub.add_parser("parse", help="print the contract rows of local documents")
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.add_argument("--format", choices=("csv", "json"), default="csv")
+    parse.set_defaults(func=cmd_parse)
+    return parser
+
+
+def _flow_settings(args) -> dict:
+    return dict(source=args.source, warehouse=args.warehouse, data_dir=args.data_dir)
+
+
+def _finish(summary) -> int:
+    for line in summary.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for problem in summary.problems:
+        print(f"{problem.status}: {problem.url}: {problem.reason}", file=sys.stderr)
+    for line in summary.lines():
+        print(line)
+    return EXIT_PARTIAL if summary.problems else EXIT_OK
+
+
+def cmd_run(args) -> int:
+    settings(sources=args.source, warehouse_url=args.warehouse, data_dir=args.data_dir)  # fail early
+    from flows.nightly import nightly
+
+    return _finish(_call_flow(nightly, **_flow_settings(args)))
+
+
+def cmd_backfill(args) -> int:
+    if args.from_year > args.to_year:
+        raise ConfigError(f"--from-year {args.from_year} is after --to-year {args.to_year}")
+    from flows.backfill import backfill
+
+    return _finish(_call_flow(backfill, from_year=args.from_year, to_year=args.to_year,
+                              force=args.force, **_flow_settings(args)))
+
+
+def _call_flow(flow: Callable, **params):
+    """Run a flow and hand back its result, or raise the exception that failed it."""
+    state = flow(return_state=True, **params)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def cmd_parse(args) -> int:
+    import pandas as pd
+
+    import transform
+
+    frames, status = [], EXIT_OK
+    for name in args.files:
+        try:
+            frames.append(transform.parse_document(_existing(name)).rows)
+        except (transform.ParseError, FileNotFoundError) as err:
+            print(str(err), file=sys.stderr)
+            status = EXIT_FAILED
+    if frames:
+        rows = pd.concat(frames, ignore_index=True)
+        if args.format == "csv":
+            rows.to_csv(sys.stdout, index=False)
+        else:
+            rows.to_json(sys.stdout, orient="records", date_format="iso", force_ascii=False)
+            sys.stdout.write("\n")
+    return status
+
+
+def _existing(name: str):
+    from pathlib import Path
+
+    path = Path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{name}: no such file")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "extract,transform,load,expectations")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as err:  # one line for the user; the traceback with --debug
+        if args.debug:
+            raise
+        code = exit_code(err)
+        print(f"darien: {err}", file=sys.stderr)
+        return code
+
+
+def exit_code(err: BaseException) -> int:
+    """The exit code an exception stands for."""
+    if isinstance(err, ConfigError):
+        return EXIT_USAGE
+    if type(err).__name__ == "WarehouseLocked":  # load/ is not imported just to compare
+        return EXIT_LOCKED
+    return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

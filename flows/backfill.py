@@ -1,0 +1,34 @@
+"""Backfill: load a range of years from a source, one year at a time, idempotently."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+import load
+from darien.config import settings
+from darien.contract import PIPELINE_VERSION
+from flows import report, steps, tasks
+from flows.tasks import RunSummary
+
+
+@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+def backfill(
+    from_year: int,
+    to_year: int,
+    source: str | None = None,
+    force: bool = False,
+    warehouse: str | None = None,
+    data_dir: str | None = None,
+) -> RunSummary:
+    """Crawl `source`, then publish the documents of from_year..to_year (all of them with `force`)."""
+    cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
+    years = range(from_year, to_year + 1)
+    summary = RunSummary(warehouse=tasks.describe(cfg.warehouse))
+    with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+        tasks.prepare_warehouse(cfg)
+        steps.crawl(cfg, summary)
+        todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
+        steps.process(cfg, todo, summary, years)
+    report.publish_artifacts(cfg, summary)
+    return summary

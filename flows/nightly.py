@@ -1,0 +1,25 @@
+"""The nightly job: crawl the SNM sources, then parse, validate and publish what changed."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+import load
+from darien.config import settings
+from darien.contract import PIPELINE_VERSION
+from flows import report, steps, tasks
+from flows.tasks import RunSummary
+
+
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+def nightly(source: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> RunSummary:
+    """Fetch what changed on the sources and publish every new document version."""
+    cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
+    summary = RunSummary(warehouse=tasks.describe(cfg.warehouse))
+    with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+        tasks.prepare_warehouse(cfg)
+        steps.crawl(cfg, summary)
+        steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
+    report.publish_artifacts(cfg, summary)
+    return summary

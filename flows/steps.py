@@ -1,0 +1,103 @@
+"""The steps both flows share: crawl the sources, then parse, validate and publish documents.
+
+Parsing runs concurrently in a pool of long-lived worker processes; validation and
+publishing run one document at a time in the flow's own process, because a DuckDB file
+has one writer and Great Expectations is too heavy to import in every worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
+
+import load
+import transform
+from darien.config import Settings
+from darien.contract import Batch, DocumentVersion
+from flows import tasks
+from flows.tasks import DocumentOutcome, RunSummary
+
+
+def crawl(cfg: Settings, summary: RunSummary) -> None:
+    """Discover every source's documents and fetch those that changed."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        previous = load.ledger.latest_by_url(engine)
+        known = load.ledger.known_count_by_source(engine)
+    finally:
+        engine.dispose()
+    for source in cfg.sources:
+        links = tasks.discover(cfg, source)
+        summary.found += len(links)
+        if len(links) < known.get(source, 0):
+            summary.warnings.append(
+                f"{source}: lists {len(links)} documents, the ledger knows {known[source]}: "
+                "the site may have changed shape"
+            )
+        futures = [tasks.fetch.submit(cfg, link, previous.get(link.url)) for link in links]
+        versions: list[DocumentVersion] = [f.result() for f in futures]
+        summary.fetched += sum(v.fetch == "downloaded" for v in versions)
+
+
+def raw_path(cfg: Settings, sha256: str) -> Path:
+    """The landing-zone file of a stored document version."""
+    matches = sorted(cfg.raw_dir.glob(f"{sha256}.*"))
+    if not matches:
+        raise FileNotFoundError(f"{sha256}: not in the landing zone {cfg.raw_dir}")
+    return matches[0]
+
+
+@task(name="parse", cache_policy=NONE, task_run_name="parse {name}")
+def parse(pool: transform.ParserPool, path: Path, url: str, sha256: str, name: str) -> Batch:
+    """Parse one document in the worker pool (the task waits; a worker does the work)."""
+    return pool.submit(path, source_url=url, sha256=sha256).result()
+
+
+def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None = None) -> None:
+    """Parse `todo` (ledger rows) concurrently, then validate and publish each, one at a time."""
+    if not todo:
+        return
+    run_id = str(flow_run.id) if flow_run.id else None
+    with transform.ParserPool(cfg.parse_workers, cfg.parse_timeout_s) as pool:
+        futures = [
+            (row, parse.submit(pool, raw_path(cfg, row.sha256), row.url, row.sha256,
+                               f"{row.year or 'year?'} ({row.sha256[:6]})"))
+            for row in todo
+        ]
+        for row, future in futures:
+            try:
+                batch = future.result()
+            except transform.ParseError as err:
+                summary.outcomes.append(tasks.record_failure(cfg, row.url, row.sha256, str(err)))
+                continue
+            if years is not None and batch.year not in years:
+                continue
+            batch.first_seen_at = row.first_seen_at
+            summary.outcomes.append(check_and_publish(cfg, batch, run_id))
+
+
+def check_and_publish(cfg: Settings, batch: Batch, run_id: str | None) -> DocumentOutcome:
+    """Validate one batch; publish it if it passes, quarantine it if not."""
+    verdict = tasks.validate(cfg, batch)
+    if not verdict.success:
+        return tasks.quarantine(cfg, batch, verdict)
+    return tasks.publish(cfg, batch, verdict, run_id)
+
+
+def pending(cfg: Settings, pipeline_version: str | None, years: range | None = None) -> list:
+    """Ledger rows to process: new or re-versioned ones, or every stored one (None: force)."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        if pipeline_version is None:
+            rows = load.ledger.stored(engine)
+        else:
+            rows = load.ledger.pending(engine, pipeline_version)
+    finally:
+        engine.dispose()
+    if years is not None:
+        rows = [r for r in rows if r.year is None or r.year in years]
+    # Publish oldest years first so a backfill advances one year after the other.
+    return sorted(rows, key=lambda r: (r.year or 0, str(r.first_seen_at), r.sha256))

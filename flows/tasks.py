@@ -1,0 +1,175 @@
+"""Prefect tasks: each a thin wrapper over one plain function of a stage package.
+
+Tasks take and return plain values (URLs, paths, dataclasses); none caches its inputs
+(`cache_policy=NONE`): engines and DataFrames are not hashable inputs and a rerun must
+really look at the source again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+import extract
+import load
+from darien.config import Settings
+from darien.contract import PIPELINE_VERSION, Batch, DocumentVersion
+
+NETWORK_RETRIES = dict(retries=2, retry_delay_seconds=[2, 10])
+
+
+@dataclass
+class DocumentOutcome:
+    """What happened to one document version in a run: the line of the run's table."""
+
+    url: str
+    sha256: str | None
+    year: int | None = None
+    status: str = "unchanged"  # unchanged | loaded | quarantined | failed | skipped
+    reason: str | None = None
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    docs_url: str | None = None
+
+
+@dataclass
+class RunSummary:
+    warehouse: str
+    found: int = 0
+    fetched: int = 0
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def problems(self) -> list[DocumentOutcome]:
+        return [o for o in self.outcomes if o.status in ("quarantined", "failed")]
+
+    def lines(self) -> list[str]:
+        """The two-line summary printed at the end of a run."""
+        rows = sum(o.inserted + o.updated + o.deleted for o in self.outcomes)
+        return [
+            f"documents: {self.found} found, {self.fetched} new or changed, "
+            f"{self.count('loaded')} loaded, {self.count('quarantined')} quarantined, "
+            f"{self.count('failed')} failed",
+            f"warehouse: {self.warehouse} ({rows} rows written)",
+        ]
+
+
+def describe(url: str) -> str:
+    """A warehouse URL fit for logs and artifacts: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    try:
+        return get_run_logger()
+    except Exception:  # called with .fn() outside a run
+        return logging.getLogger("flows")
+
+
+@task(name="prepare warehouse", cache_policy=NONE)
+def prepare_warehouse(cfg: Settings) -> None:
+    """Create or migrate the warehouse tables."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ensure_schema(engine)
+    finally:
+        engine.dispose()
+
+
+@task(name="discover {source}", cache_policy=NONE, **NETWORK_RETRIES)
+def discover(cfg: Settings, source: str) -> list[extract.Link]:
+    """The documents one index page or folder lists."""
+    return extract.discover(source, allowed_hosts=cfg.allowed_hosts)
+
+
+@task(name="fetch {link.url}", cache_policy=NONE, **NETWORK_RETRIES)
+def fetch(cfg: Settings, link: extract.Link, previous: DocumentVersion | None) -> DocumentVersion:
+    """Download one document if it changed, and record the attempt in the ledger."""
+    version = extract.fetch(
+        link,
+        previous,
+        raw_dir=cfg.raw_dir,
+        allowed_hosts=cfg.allowed_hosts,
+        max_bytes=cfg.max_document_bytes,
+    )
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.record_fetch(engine, version)
+    finally:
+        engine.dispose()
+    if version.error:
+        _logger().warning(version.error)
+    return version
+
+
+@task(name="validate {batch.year} ({batch.short})", cache_policy=NONE)
+def validate(cfg: Settings, batch: Batch):
+    """Run the expectation suites on one parsed document."""
+    import expectations
+
+    return expectations.validate(
+        batch,
+        gx_dir=cfg.data_dir / "gx",
+        docs_dir=cfg.docs_dir,
+        jump_factor=cfg.jump_factor,
+    )
+
+
+@task(name="quarantine {batch.year} ({batch.short})", cache_policy=NONE)
+def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
+    """Keep a failing batch and its report aside, and mark it in the ledger."""
+    import expectations
+
+    folder = expectations.quarantine(batch, verdict, cfg.quarantine_dir)
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.set_status(
+            engine, batch.source_url, batch.source_sha256, "quarantined",
+            error=verdict.failures[0], pipeline_version=PIPELINE_VERSION,
+            validation=verdict.summary, docs_url=verdict.docs_url,
+            unknown_tables=batch.unknown_tables, year=batch.year, as_of=batch.as_of,
+            preliminary=batch.preliminary, modified_at=batch.modified_at,
+        )
+    finally:
+        engine.dispose()
+    _logger().error("%s quarantined in %s: %s", batch.source_url, folder, verdict.failures[0])
+    return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
+                           verdict.failures[0], docs_url=verdict.docs_url)
+
+
+@task(name="publish {batch.year} ({batch.short})", cache_policy=NONE, retries=1, retry_delay_seconds=2)
+def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> DocumentOutcome:
+    """Publish one validated document in one transaction (retried once if the connection drops)."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        stats = load.publish(engine, batch, flow_run_id=flow_run_id,
+                             validation=verdict.summary, docs_url=verdict.docs_url)
+    finally:
+        engine.dispose()
+    for warning in verdict.warnings:
+        _logger().warning("%s: %s", batch.source_url, warning)
+    return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "loaded",
+                           inserted=stats.inserted, updated=stats.updated, deleted=stats.deleted,
+                           docs_url=verdict.docs_url)
+
+
+def record_failure(cfg: Settings, url: str, sha256: str, error: str) -> DocumentOutcome:
+    """Mark a document that could not be parsed as failed in the ledger."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.set_status(engine, url, sha256, "failed", error=error,
+                               pipeline_version=PIPELINE_VERSION)
+    finally:
+        engine.dispose()
+    _logger().error(error)
+    return DocumentOutcome(url, sha256, None, "failed", error)
