@@ -25,10 +25,13 @@ def backfill(
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
     years = range(from_year, to_year + 1)
     summary = RunSummary(warehouse=tasks.describe(cfg.warehouse))
-    with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
-        tasks.prepare_warehouse(cfg)
-        steps.crawl(cfg, summary)
-        todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
-        steps.process(cfg, todo, summary, years)
+    try:
+        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+            tasks.prepare_warehouse(cfg)
+            steps.crawl(cfg, summary)
+            todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
+            steps.process(cfg, todo, summary, years)
+    except tasks.OPERATIONAL_ERRORS as err:
+        return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
     return summary

@@ -17,9 +17,12 @@ def nightly(source: str | None = None, warehouse: str | None = None, data_dir: s
     """Fetch what changed on the sources and publish every new document version."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
     summary = RunSummary(warehouse=tasks.describe(cfg.warehouse))
-    with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
-        tasks.prepare_warehouse(cfg)
-        steps.crawl(cfg, summary)
-        steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
+    try:
+        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+            tasks.prepare_warehouse(cfg)
+            steps.crawl(cfg, summary)
+            steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
+    except tasks.OPERATIONAL_ERRORS as err:
+        return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
     return summary

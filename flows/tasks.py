@@ -173,3 +173,14 @@ def record_failure(cfg: Settings, url: str, sha256: str, error: str) -> Document
         engine.dispose()
     _logger().error(error)
     return DocumentOutcome(url, sha256, None, "failed", error)
+
+
+OPERATIONAL_ERRORS = (load.WarehouseLocked, load.WarehouseError)
+
+
+def failed(err: Exception):
+    """End a flow run Failed with a one-line message (no traceback in the logs) carrying `err`."""
+    from prefect.states import Failed
+
+    _logger().error("%s", err)
+    return Failed(message=f"{type(err).__name__}: {err}", data=err)

@@ -1,0 +1,109 @@
+"""The `darien` command: parse output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from darien import cli
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_parse_prints_contract_rows_of_a_real_document(capsys, real_2022):
+    code, out, err = run_cli(capsys, "parse", str(real_2022))
+
+    assert code == 0, err
+    rows = pd.read_csv(io.StringIO(out))
+    venezuela = rows[(rows.breakdown == "country") & (rows.category == "VEN")]
+    assert venezuela.persons.sum() == 150_327
+    assert venezuela.set_index("month").persons[9] == 38_399
+    assert rows.load_id.isna().all() and rows.loaded_at.isna().all()
+    assert set(rows.columns) >= {"year", "month", "breakdown", "category", "label", "persons",
+                                 "source_sha256", "source_table", "source_page", "pipeline_version"}
+
+
+def test_parse_json_format(capsys, real_2023):
+    code, out, _ = run_cli(capsys, "parse", "--format", "json", str(real_2023))
+
+    assert code == 0
+    rows = json.loads(out)
+    totals = {r["month"]: r["persons"] for r in rows if r["breakdown"] == "total"}
+    assert sorted(totals) == list(range(1, 9))  # Sep–Dec not yet reported
+    assert sum(totals.values()) == 333_704
+
+
+def test_parse_of_a_broken_file_is_one_line_and_exit_1(capsys, tmp_path):
+    bad = tmp_path / "not-a-pdf.pdf"
+    bad.write_bytes(b"<html>not a pdf</html>" * 10)
+
+    code, out, err = run_cli(capsys, "parse", str(bad))
+
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1 and "not-a-pdf.pdf" in err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert run_cli(capsys, "parse")[0] == 2
+    assert run_cli(capsys, "backfill", "--from-year", "2024", "--to-year", "2021")[0] == 2
+
+
+def test_configuration_errors_exit_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("DARIEN_PARSE_WORKERS", "many")
+
+    code, _, err = run_cli(capsys, "run", "--source", str(tmp_path))
+
+    assert code == 2
+    assert "DARIEN_PARSE_WORKERS" in err and err.count("\n") == 1
+
+
+def test_run_exits_75_while_another_process_holds_the_warehouse(
+    prefect_harness, capsys, tmp_path, real_2022
+):
+    warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time, load
+            with load.run_lock({warehouse!r}):
+                print("held", flush=True)
+                time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code, _, err = run_cli(capsys, "run", "--source", str(real_2022.parent),
+                               "--warehouse", warehouse, "--data-dir", str(tmp_path / "d"))
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert code == 75
+    assert err.strip().count("\n") == 0
+
+
+def test_run_with_a_broken_document_exits_3_and_names_it(prefect_harness, capsys, tmp_path, real_2022):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / real_2022.name).write_bytes(real_2022.read_bytes())
+    # The same PDF after a text-mode transfer turned every LF into CRLF: it opens, but has no text.
+    (source / "IRREGULARES_POR_DARIEN_2021.pdf").write_bytes(real_2022.read_bytes().replace(b"\n", b"\r\n"))
+
+    code, out, err = run_cli(capsys, "run", "--source", str(source),
+                             "--warehouse", f"duckdb:///{tmp_path / 'w.duckdb'}",
+                             "--data-dir", str(tmp_path / "d"))
+
+    assert code == 3
+    assert "IRREGULARES_POR_DARIEN_2021.pdf" in err
+    assert "1 loaded" in out and "1 failed" in out
