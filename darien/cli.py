@@ -49,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("files", nargs="+", metavar="FILE")
     parse.add_argument("--format", choices=("csv", "json"), default="csv")
     parse.set_defaults(func=cmd_parse)
+
+    report = sub.add_parser("report", help="write a chart and a news-style summary of a year")
+    report.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
+    report.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+    report.add_argument("--year", type=int, help="default: the newest year loaded")
+    report.add_argument("--out", default="report", help="folder to write into (default: report/)")
+    report.set_defaults(func=cmd_report)
+
+    serve = sub.add_parser("serve", help="serve the nightly and backfill deployments to PREFECT_API_URL")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 
@@ -111,6 +121,30 @@ def cmd_parse(args) -> int:
             rows.to_json(sys.stdout, orient="records", date_format="iso", force_ascii=False)
             sys.stdout.write("\n")
     return status
+
+
+def cmd_report(args) -> int:
+    from pathlib import Path
+
+    import load
+    import report
+
+    cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
+    engine = load.connect(cfg.warehouse)
+    try:
+        png, md = report.write(engine, Path(args.out), args.year)
+    finally:
+        engine.dispose()
+    print(md.read_text(encoding="utf-8"))
+    print(f"wrote {md} and {png}")
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from flows.deployments import serve
+
+    serve()
+    return EXIT_OK
 
 
 def _existing(name: str):
