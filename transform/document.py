@@ -1,0 +1,185 @@
+"""One SNM document (PDF or HTML) to a contract Batch: rows, reconciliation, year and cut-off."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import logging
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from darien import contract
+from darien.contract import Batch
+from transform.categories import category, condition_breakdown
+from transform.countries import MARKERS, normalise, split_marker
+from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError
+from transform.tables import PrintedDocument, PrintedRow, PrintedTable
+
+log = logging.getLogger(__name__)
+
+_YEAR = re.compile(r"\bano\s*:?\s*(\d{4})\b")
+_PRELIMINARY = re.compile(r"cifras preliminares al (\d{1,2}) de ([a-z]+) del? (\d{4})")
+_FOOTNOTE = re.compile(r"^\s*(\(\d+\))\s+(\S.*)$")
+_MONTH_NAMES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                "septiembre", "octubre", "noviembre", "diciembre")
+
+
+def sniff(data: bytes) -> str | None:
+    """"pdf" or "html" from a document's first bytes, None for anything else."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<table" in data[:65536].lower():
+        return "html"
+    return None
+
+
+def parse_document(path: Path, *, source_url: str | None = None, sha256: str | None = None) -> Batch:
+    """Every known table of one SNM document as contract rows, with its reconciliation frame."""
+    path = Path(path)
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UnreadableError(name, f"cannot read the file ({err.strerror or err})") from None
+    if not data:
+        raise UnreadableError(name, "empty file (0 bytes)")
+    kind = sniff(data)
+    if kind is None:
+        raise UnreadableError(name, f"not a PDF or HTML document (starts with {data[:8]!r})")
+    if kind == "pdf":
+        from transform.pdf import read_pdf
+
+        printed = read_pdf(path)
+    else:
+        from transform.html import read_html
+
+        printed = read_html(data, name)
+    return build_batch(printed, name=name, kind=kind,
+                       source_url=source_url or path.resolve().as_uri(),
+                       sha256=sha256 or hashlib.sha256(data).hexdigest())
+
+
+def _total_row(table: PrintedTable, name: str) -> PrintedRow:
+    for row in table.rows:
+        if normalise(row.label) == "total":
+            return row
+    raise LayoutError(name, f"{table.source_table} has no Total row")
+
+
+def _breakdown(table: PrintedTable) -> str | None:
+    if table.kind == "condition":
+        return condition_breakdown([r.label for r in table.rows if normalise(r.label) != "total"])
+    return table.kind
+
+
+def _cut_off(lines: list[str]) -> date | None:
+    for line in lines:
+        found = _PRELIMINARY.search(normalise(line))
+        if found and found.group(2) in _MONTH_NAMES:
+            day, month, year = int(found.group(1)), _MONTH_NAMES.index(found.group(2)) + 1, int(found.group(3))
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+def _year(tables: list[PrintedTable], name: str) -> int:
+    years = {int(m.group(1)) for t in tables for m in [_YEAR.search(normalise(t.title))] if m}
+    if not years:
+        raise LayoutError(name, "no year (AÑO YYYY) in any table title")
+    if len(years) > 1:
+        raise LayoutError(name, f"table titles name different years {sorted(years)}")
+    return years.pop()
+
+
+def build_batch(printed: PrintedDocument, *, name: str, kind: str, source_url: str, sha256: str) -> Batch:
+    """The contract Batch of a document's printed tables."""
+    if not any(line.strip() for line in printed.lines):
+        raise NoTextError(name, "no text in the document (image-only or scanned PDF, or its line "
+                                "endings were mangled to CRLF in a text-mode transfer)")
+    known, unknown = [], []
+    for table in printed.tables:
+        (known if table.kind and _breakdown(table) else unknown).append(table)
+    for table in unknown:
+        log.warning("%s: skipped a table the parser does not know: %s", name, table.title)
+    if not known:
+        raise NoTableError(name, f"no recognised SNM table ({len(unknown)} unknown table(s), "
+                                 f"{len(printed.lines)} lines of text)")
+    year = _year(known, name)
+    document_total = _total_row(known[0], name)
+    reported = [m for m in range(1, 13) if document_total.months[m - 1] is not None]
+    if not reported:
+        raise LayoutError(name, f"{known[0].source_table}: the Total row reports no month")
+    last = max(reported)
+    cut_off = _cut_off(printed.lines)
+    as_of = cut_off or date(year, last, calendar.monthrange(year, last)[1])
+    footnotes = {}
+    for line in printed.lines:
+        if found := _FOOTNOTE.match(line):
+            footnotes.setdefault(found.group(1), found.group(2).strip())
+
+    records: list[dict] = []
+    checks: list[tuple] = []
+    first = known[0].source_table
+    for month in range(1, last + 1):
+        records.append(_record(year, month, "total", "total", document_total,
+                               document_total.months[month - 1], None, first))
+    for table in known:
+        breakdown = _breakdown(table)
+        total = _total_row(table, name)
+        rows = [r for r in table.rows if r is not total and normalise(r.label) != "total"]
+        for row in rows:
+            _, marker = split_marker(row.label)
+            note = (MARKERS.get(marker) or footnotes.get(marker)) if marker else None
+            code = category(breakdown, row.label)
+            for month in range(1, last + 1):
+                records.append(_record(year, month, breakdown, code, row,
+                                       row.months[month - 1], note, table.source_table))
+        checks += _reconcile(table.source_table, total, rows, document_total)
+
+    frame = pd.DataFrame.from_records(records, columns=list(contract.COLUMNS))
+    frame["preliminary"] = cut_off is not None or last < 12
+    frame["as_of"] = pd.Timestamp(as_of)
+    frame["source_url"] = source_url
+    frame["source_sha256"] = sha256
+    frame["pipeline_version"] = contract.PIPELINE_VERSION
+    rows_frame = pd.concat([contract.empty_rows(), frame.astype(
+        {k: v for k, v in contract.COLUMNS.items() if k not in contract.LINEAGE_SET_BY_LOAD})],
+        ignore_index=True)[list(contract.COLUMNS)].astype(contract.COLUMNS)
+    reconciliation = pd.DataFrame(checks, columns=list(contract.RECONCILIATION_COLUMNS)).astype(
+        contract.RECONCILIATION_COLUMNS)
+    return Batch(source_url=source_url, source_sha256=sha256, year=year, as_of=as_of,
+                 preliminary=bool(cut_off is not None or last < 12), rows=rows_frame,
+                 reconciliation=reconciliation, kind=kind, modified_at=printed.modified_at,
+                 unknown_tables=[t.title for t in unknown])
+
+
+def _record(year: int, month: int, breakdown: str, code: str, row: PrintedRow,
+            value: int | None, note: str | None, source_table: str) -> dict:
+    # SNM prints "-" both for zero and for months not yet reported; only reported months get here.
+    return {"year": year, "month": month, "breakdown": breakdown, "category": code,
+            "label": row.label, "persons": value or 0, "note": note,
+            "source_table": source_table, "source_page": row.page}
+
+
+def _reconcile(source_table: str, total: PrintedRow, rows: list[PrintedRow],
+               document_total: PrintedRow) -> list[tuple]:
+    """The table's checks: its rows add up to its Total row, months to the Total column, its Total to the document's."""
+    checks = []
+    for month in range(0, 13):
+        def value(row: PrintedRow) -> int:
+            return (row.total if month == 0 else row.months[month - 1]) or 0
+        checks.append((source_table, "rows_sum", total.label, month, value(total),
+                       sum(value(r) for r in rows)))
+        checks.append((source_table, "document_total", total.label, month,
+                       value(document_total), value(total)))
+    for row in [total, *rows]:
+        checks.append((source_table, "total_column", row.label, 0, row.total or 0,
+                       sum(v or 0 for v in row.months)))
+    return checks

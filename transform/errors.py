@@ -1,0 +1,48 @@
+"""Typed parse failures: each prints as one line, "<file name>: <reason>"."""
+
+from __future__ import annotations
+
+
+class ParseError(Exception):
+    """A document could not be parsed; `str(err)` is one line naming the file and the reason."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        self.file = file
+        self.reason = " ".join(str(reason).split())
+        super().__init__(f"{file}: {self.reason}")
+
+    def __reduce__(self):
+        # Worker processes send these back through pickle: rebuild from both parts.
+        return (type(self), (self.file, self.reason))
+
+
+class EncryptedError(ParseError):
+    """The PDF is encrypted and cannot be read without a password."""
+
+
+class NoTextError(ParseError):
+    """The document yields no words: scanned, image-only, or mangled in a text-mode transfer."""
+
+
+class NoTableError(ParseError):
+    """The document has text but no table the parser recognises."""
+
+
+class UnreadableError(ParseError):
+    """The bytes are not a readable PDF or HTML document (empty, truncated, another format)."""
+
+
+class LayoutError(ParseError):
+    """A recognised table breaks the layout rules (no Total row, no year in its title)."""
+
+
+class ParseTimeout(ParseError):
+    """Parsing took longer than the per-document time limit."""
+
+
+class ParseMemoryError(ParseError):
+    """Parsing needed more memory than the worker is allowed."""
+
+
+class WorkerCrashed(ParseError):
+    """The worker process died while parsing the document."""

@@ -1,0 +1,222 @@
+"""Tables of an SNM PDF, found by their header words and read cell by cell from word positions.
+
+pdfplumber's own table finder returns whole columns as one cell on these files, and the
+characters of one number come apart into several words (`1 ,071`, `2 38,185`). So each
+page's words are grouped into lines; a line holding a label word, `Total` and the month
+abbreviations is a header; its words' x positions give the columns; every word whose
+x-centre falls inside a column belongs to that cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from transform.errors import EncryptedError, ParseError, UnreadableError
+from transform.tables import (
+    PrintedDocument, PrintedRow, PrintedTable, cell_value, is_cuadro_title, month_index,
+)
+from transform.countries import normalise
+
+LINE_TOLERANCE = 2.5  # points: words of one printed line share a `top` within this
+MIN_MONTH_HEADERS = 6
+MAX_TITLE_LINES = 4
+
+
+@dataclass
+class Columns:
+    """The x ranges of a table's value columns (0 = annual Total, 1-12 = months)."""
+
+    bounds: list[tuple[int, float, float]]
+
+    @property
+    def label_right(self) -> float:
+        return self.bounds[0][1]
+
+    def column_of(self, x: float) -> int | None:
+        for key, left, right in self.bounds:
+            if left <= x < right:
+                return key
+        return None
+
+
+def _centre(word: dict) -> float:
+    return (word["x0"] + word["x1"]) / 2
+
+
+def _lines(words: list[dict]) -> list[list[dict]]:
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines and abs(word["top"] - lines[-1][0]["top"]) <= LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def _header(line: list[dict]) -> tuple[str, Columns] | None:
+    """The label-column header and columns of a header line, or None if the line is not one."""
+    totals = [i for i, w in enumerate(line) if normalise(w["text"]) == "total"]
+    if not totals or totals[0] == 0:
+        return None
+    at = totals[0]
+    centres = [(0, _centre(line[at]))]
+    for word in line[at + 1:]:
+        month = month_index(word["text"])
+        if month is None or any(k == month for k, _ in centres):
+            return None
+        centres.append((month, _centre(word)))
+    if len(centres) - 1 < MIN_MONTH_HEADERS:
+        return None
+    bounds = []
+    for i, (key, centre) in enumerate(centres):
+        left = (centres[i - 1][1] + centre) / 2 if i else centre - (centres[1][1] - centre) / 2
+        if i + 1 < len(centres):
+            right = (centre + centres[i + 1][1]) / 2
+        else:
+            # Numbers are right-aligned: give the last column room past its header.
+            right = centre + 0.75 * (centre - centres[i - 1][1])
+        bounds.append((key, left, right))
+    label = " ".join(w["text"] for w in line[:at])
+    return label, Columns(bounds)
+
+
+def _row(line: list[dict], columns: Columns, page: int) -> PrintedRow | None:
+    """The line read as a table row, or None when it is anything else (title, chart, note)."""
+    label_words, cells = [], {}
+    for word in line:
+        x = _centre(word)
+        if x < columns.label_right:
+            if cells:
+                return None
+            label_words.append(word["text"])
+            continue
+        key = columns.column_of(x)
+        if key is None:
+            return None
+        cells.setdefault(key, []).append(word["text"])
+    if not label_words or 0 not in cells:
+        return None
+    values = {}
+    for key, texts in cells.items():
+        value = cell_value("".join(texts))
+        if isinstance(value, str):
+            return None
+        values[key] = value
+    return PrintedRow(" ".join(label_words), values[0],
+                      [values.get(m) for m in range(1, 13)], page)
+
+
+class _Reader:
+    """Walks the lines of every page in order, opening, continuing and closing tables."""
+
+    def __init__(self) -> None:
+        self.tables: list[PrintedTable] = []
+        self.lines: list[str] = []
+        self.current: tuple[PrintedTable, Columns] | None = None
+        self.title: list[str] = []
+
+    def page(self, number: int, words: list[dict]) -> None:
+        # A table still open at the bottom of the previous page may go on here, header or not.
+        carried, self.current, self.title = self.current, None, []
+        for line in _lines(words):
+            text = " ".join(w["text"] for w in line)
+            self.lines.append(text)
+            header = _header(line)
+            if header:
+                self._open(header, carried)
+                carried = None
+            elif is_cuadro_title(text):
+                self.current, self.title, carried = None, [text], None
+            elif self.current or carried:
+                table, columns = self.current or carried
+                row = _row(line, columns, number)
+                if row:
+                    self._append(table, row)
+                    self.current, carried = (table, columns), None
+                elif self.current:
+                    self.current = None
+            elif self.title and len(self.title) < MAX_TITLE_LINES:
+                self.title.append(text)
+
+    def _open(self, header: tuple[str, Columns], carried) -> None:
+        label, columns = header
+        title = " ".join(self.title)
+        self.title = []
+        table = None
+        if title:
+            probe = PrintedTable(title, label)
+            table = next((t for t in self.tables if t.source_table == probe.source_table
+                          and is_cuadro_title(title)), None)
+        elif carried and normalise(carried[0].label_header) == normalise(label):
+            table = carried[0]
+        elif self.tables and normalise(self.tables[-1].label_header) == normalise(label):
+            table = self.tables[-1]  # a header repeated without its title, after a page break
+        if table is None:
+            table = PrintedTable(title or f"(untitled table headed {label!r})", label)
+            self.tables.append(table)
+        self.current = (table, columns)
+
+    @staticmethod
+    def _append(table: PrintedTable, row: PrintedRow) -> None:
+        repeated_total = any(
+            r.label == row.label and r.total == row.total and r.months == row.months
+            for r in table.rows if normalise(r.label) == "total")
+        if not repeated_total:
+            table.rows.append(row)
+
+
+_PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
+
+
+def pdf_date(value: str | bytes | None) -> datetime | None:
+    """A PDF date string (`D:20230321151633-05'00'`) as an aware datetime, None if absent or odd."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1", "replace")
+    found = _PDF_DATE.match(value or "")
+    if not found:
+        return None
+    y, mo, d, h, mi, s, sign, oh, om = found.groups()
+    offset = timedelta(hours=int(oh or 0), minutes=int(om or 0))
+    tz = timezone(-offset if sign == "-" else offset) if sign in ("+", "-") else timezone.utc
+    try:
+        return datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0),
+                        int(s or 0), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def read_pdf(path: Path) -> PrintedDocument:
+    """Every table printed in a PDF, with its lines of text and modification date."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    name = path.name
+    try:
+        pdf = pdfplumber.open(path)
+    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
+        raise EncryptedError(name, f"encrypted PDF, cannot be read ({type(err).__name__})") from None
+    except (ParseError, MemoryError):
+        raise
+    except Exception as err:
+        raise UnreadableError(name, f"not a readable PDF ({type(err).__name__}: {err})") from None
+    reader = _Reader()
+    try:
+        with pdf:
+            modified = pdf_date(pdf.metadata.get("ModDate"))
+            pages = 0
+            for page in pdf.pages:
+                try:
+                    reader.page(page.page_number, page.extract_words())
+                finally:
+                    page.close()  # pdfplumber keeps every page's objects otherwise
+                pages += 1
+    except (ParseError, MemoryError):
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
+        raise EncryptedError(name, f"encrypted PDF, cannot be read ({type(err).__name__})") from None
+    except Exception as err:
+        raise UnreadableError(name, f"unreadable or truncated PDF ({type(err).__name__}: {err})") from None
+    return PrintedDocument(reader.tables, reader.lines, modified, pages)
