@@ -1,0 +1,169 @@
+"""Fetch one document if it changed, into the landing zone, reporting what happened as a DocumentVersion."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import requests
+from urllib3.exceptions import HTTPError as WireError
+
+from darien.contract import DocumentVersion
+from extract.faults import Failed, Refused
+from extract.hosts import allowed_set
+from extract.landing import Spool
+from extract.links import Link
+from extract.session import open_within, shared_session
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+CHUNK = 64 * 1024
+# Servers label PDFs loosely; the magic bytes decide among these.
+_MEDIA_TYPES = {
+    "pdf": {"application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream",
+            "application/download", "application/force-download"},
+    "html": {"text/html", "application/xhtml+xml"},
+}
+_LOCAL_TYPES = {"pdf": "application/pdf", "html": "text/html"}
+
+
+def fetch(
+    link: Link,
+    previous: DocumentVersion | None,
+    *,
+    raw_dir: Path,
+    allowed_hosts: Iterable[str] = (),
+    max_bytes: int = 50 * MiB,
+    session: requests.Session | None = None,
+) -> DocumentVersion:
+    """Download `link` unless `previous` shows it unchanged; never raises for this document's own faults.
+
+    Returns fetch="downloaded" (a new sha256 landed in raw_dir), "not_modified" (304, or the
+    same bytes again: previous sha256/path), "refused" (not what we accept) or "failed"
+    (network or HTTP trouble), the last two with a one-line `error` naming the URL.
+    """
+    raw_dir = Path(raw_dir)
+    base = DocumentVersion(url=link.url, source=link.source, fetch="failed", kind=link.kind, year=link.year)
+    known = _usable(previous, link.url)
+    try:
+        if urlsplit(link.url).scheme.lower() == "file":
+            version = _copy_local(link, known, base, raw_dir, max_bytes)
+        else:
+            allowed = allowed_set([link.source], allowed_hosts)
+            version = _download(link, known, base, raw_dir, max_bytes, session or shared_session(), allowed)
+    except Refused as err:
+        version = replace(base, fetch="refused", error=f"{link.url}: refused: {_one_line(err)}")
+    except (Failed, requests.RequestException) as err:
+        version = replace(base, fetch="failed", error=f"{link.url}: failed: {_one_line(err)}")
+    if version.error:
+        log.warning(version.error)
+    else:
+        log.info("%s: %s (%s)", link.url, version.fetch, (version.sha256 or "")[:12])
+    return version
+
+
+def _usable(previous: DocumentVersion | None, url: str) -> DocumentVersion | None:
+    # Only a stored version of this very URL can vouch for "unchanged"; a lost raw file is fetched again.
+    if previous is None or previous.url != url or not previous.sha256 or previous.path is None:
+        return None
+    return previous if Path(previous.path).is_file() else None
+
+
+def _download(
+    link: Link, known: DocumentVersion | None, base: DocumentVersion, raw_dir: Path,
+    max_bytes: int, session: requests.Session, allowed: frozenset[str],
+) -> DocumentVersion:
+    headers = {"Accept-Encoding": "identity"}
+    if known and known.etag:
+        headers["If-None-Match"] = known.etag
+    if known and known.last_modified:
+        headers["If-Modified-Since"] = known.last_modified
+    with open_within(session, link.url, allowed, headers) as response:
+        etag = response.headers.get("ETag")
+        last_modified = response.headers.get("Last-Modified")
+        if response.status_code == 304 and known is not None:
+            return _unchanged(known, base, etag, last_modified)
+        if response.status_code != 200:
+            raise Failed(f"HTTP {response.status_code} {response.reason or ''}".strip())
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media and media not in _MEDIA_TYPES[link.kind]:
+            raise Refused(f"content type {media!r} is not a {link.kind.upper()}")
+        expected = _content_length(response)
+        if expected is not None and expected > max_bytes:
+            raise Refused(f"Content-Length {expected} is over the {max_bytes}-byte limit")
+        with Spool(raw_dir, link.kind, max_bytes) as spool:
+            chunks = response.raw.stream(CHUNK, decode_content=True)
+            while True:
+                try:
+                    chunk = next(chunks, None)
+                except (WireError, ConnectionError, TimeoutError) as err:
+                    got = response.raw.tell()
+                    if expected is not None and got < expected:
+                        raise Failed(f"truncated: {got} of {expected} bytes arrived ({_one_line(err)})") from None
+                    raise Failed(f"body not received: {_one_line(err)}") from None
+                if chunk is None:
+                    break
+                spool.write(chunk)
+            if expected is not None and response.raw.tell() != expected:
+                raise Failed(f"truncated: {response.raw.tell()} of {expected} bytes arrived")
+            sha256 = spool.finish()
+            if known is not None and sha256 == known.sha256:
+                return _unchanged(known, base, etag, last_modified)
+            path = spool.keep()
+    return replace(base, fetch="downloaded", sha256=sha256, path=path, etag=etag,
+                   last_modified=last_modified, content_type=media or None, bytes=spool.size)
+
+
+def _copy_local(
+    link: Link, known: DocumentVersion | None, base: DocumentVersion, raw_dir: Path, max_bytes: int
+) -> DocumentVersion:
+    if urlsplit(link.source).scheme.lower() in ("http", "https"):
+        raise Refused("a file: link found on a web page is never read")
+    parts = urlsplit(link.url)
+    if parts.netloc not in ("", "localhost"):
+        raise Refused(f"file URL on a remote host {parts.netloc!r}")
+    path = Path(url2pathname(unquote(parts.path)))
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise Refused("not a regular file")
+        if size > max_bytes:
+            raise Refused(f"{size} bytes is over the {max_bytes}-byte limit")
+        with Spool(raw_dir, link.kind, max_bytes) as spool, path.open("rb") as source:
+            while chunk := source.read(CHUNK):
+                spool.write(chunk)
+            sha256 = spool.finish()
+            if known is not None and sha256 == known.sha256:
+                return _unchanged(known, base, None, None)
+            stored = spool.keep()
+    except FileNotFoundError:
+        raise Failed("no such file") from None
+    except PermissionError:
+        raise Failed("permission denied") from None
+    return replace(base, fetch="downloaded", sha256=sha256, path=stored,
+                   content_type=_LOCAL_TYPES[link.kind], bytes=spool.size)
+
+
+def _unchanged(known: DocumentVersion, base: DocumentVersion, etag: str | None, last_modified: str | None):
+    return replace(
+        base, fetch="not_modified", sha256=known.sha256, path=known.path,
+        etag=etag or known.etag, last_modified=last_modified or known.last_modified,
+        content_type=known.content_type, bytes=known.bytes, kind=known.kind or base.kind,
+    )
+
+
+def _content_length(response: requests.Response) -> int | None:
+    raw = response.headers.get("Content-Length", "").strip()
+    if not raw.isdigit():
+        return None
+    return int(raw)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:300] or type(err).__name__
+

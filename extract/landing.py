@@ -1,0 +1,82 @@
+"""The raw landing zone: each distinct content stored once as `<sha256>.<pdf|html>`, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from extract.faults import Refused
+
+_SNIFF_BYTES = 1024
+
+
+def looks_like(kind: str, head: bytes) -> bool:
+    """Whether the first bytes of a body are a PDF (`%PDF-`) or an HTML document."""
+    if kind == "pdf":
+        return b"%PDF-" in head[:_SNIFF_BYTES]
+    text = head[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(b"<!doctype html") or b"<html" in text
+
+
+class Spool:
+    """A temp file inside the landing zone that hashes and sniffs a body as it arrives.
+
+    Use as a context manager: `keep()` moves it to its sha256 name; leaving the block
+    without `keep()` (a refusal, a failure, an unchanged body) removes the temp file.
+    """
+
+    def __init__(self, raw_dir: Path, kind: str, max_bytes: int):
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        self.raw_dir = raw_dir
+        self.kind = kind
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._hash = hashlib.sha256()
+        self._head = b""
+        fd, name = tempfile.mkstemp(dir=raw_dir, prefix=".part-", suffix=".tmp")
+        self._file = os.fdopen(fd, "wb")
+        self._temp = Path(name)
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, kind: type | None, err: BaseException | None, tb: TracebackType | None) -> None:
+        self._file.close()
+        self._temp.unlink(missing_ok=True)
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk; Refused once the body is over the size limit or is not a `kind`."""
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise Refused(f"larger than the {self.max_bytes}-byte limit")
+        if len(self._head) < _SNIFF_BYTES:
+            self._head += chunk[: _SNIFF_BYTES - len(self._head)]
+            if len(self._head) >= _SNIFF_BYTES:
+                self._sniff()
+        self._hash.update(chunk)
+        self._file.write(chunk)
+
+    def finish(self) -> str:
+        """Flush the whole body to disk and return its sha256; Refused if it is not a `kind`."""
+        if len(self._head) < _SNIFF_BYTES:
+            self._sniff()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        return self._hash.hexdigest()
+
+    def keep(self) -> Path:
+        """Move the finished body to `<sha256>.<kind>`; an existing file of that name is never replaced."""
+        target = self.raw_dir / f"{self._hash.hexdigest()}.{self.kind}"
+        if not target.exists():
+            self._temp.chmod(0o444)
+            os.replace(self._temp, target)
+        return target
+
+    def _sniff(self) -> None:
+        if not looks_like(self.kind, self._head):
+            shown = self._head[:16].decode("latin-1").encode("unicode_escape").decode()
+            raise Refused(f"content is not a {self.kind.upper()} (starts {shown!r})")
