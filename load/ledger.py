@@ -1,0 +1,197 @@
+"""The document ledger (`etl_documents`): every version of every document URL and where it stands.
+
+A version is (url, sha256). A fetch that stored no file (refused or failed on the wire) is kept
+under sha256 '' for its URL, so the error is visible without inventing a content hash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+
+from darien.contract import LEDGER_STATUSES, DocumentVersion
+from load.schema import documents
+
+NO_FILE = ""
+_FETCH_STATUS = {"refused": "skipped", "failed": "failed"}
+
+
+@dataclass
+class LedgerRow:
+    """One row of `etl_documents`: a document version, its fetch headers and its processing state.
+
+    `unknown_tables` is the list of table titles the parser did not recognise; `validation`
+    the expectation suites' summary (a dict) of the last validation, None before one ran.
+    """
+
+    url: str
+    sha256: str
+    status: str
+    first_seen_at: datetime
+    last_checked_at: datetime
+    source: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    bytes: int | None = None
+    kind: str | None = None
+    year: int | None = None
+    as_of: date | None = None
+    preliminary: bool | None = None
+    modified_at: datetime | None = None
+    error: str | None = None
+    pipeline_version: str | None = None
+    unknown_tables: list[str] = field(default_factory=list)
+    validation: dict | None = None
+    docs_url: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _row(mapping) -> LedgerRow:
+    values = dict(mapping)
+    values["unknown_tables"] = json.loads(values["unknown_tables"] or "[]")
+    values["validation"] = json.loads(values["validation"]) if values["validation"] else None
+    return LedgerRow(**values)
+
+
+def _key(url: str, sha256: str):
+    return (documents.c.url == url) & (documents.c.sha256 == sha256)
+
+
+def _upsert(conn: sa.Connection, url: str, sha256: str, on_insert: dict, on_update: dict) -> None:
+    """Update the version's row with `on_update`, or insert it with both dicts if it is new."""
+    done = conn.execute(sa.update(documents).where(_key(url, sha256)).values(**on_update))
+    if done.rowcount == 0:
+        conn.execute(sa.insert(documents).values(url=url, sha256=sha256, **on_insert, **on_update))
+
+
+def record_fetch(engine: sa.Engine, version: DocumentVersion, *,
+                 pipeline_version: str | None = None) -> None:
+    """Record one fetch: a new version as `new`, a seen one touched, a refused or failed one with its error."""
+    now = _now()
+    with engine.begin() as conn:
+        if version.fetch == "not_modified" and version.sha256:
+            conn.execute(sa.update(documents).where(_key(version.url, version.sha256))
+                         .values(last_checked_at=now))
+            return
+        if version.fetch in _FETCH_STATUS or not version.sha256:
+            _upsert(conn, version.url, NO_FILE,
+                    {"first_seen_at": now, "source": version.source, "kind": version.kind,
+                     "year": version.year},
+                    {"last_checked_at": now, "status": _FETCH_STATUS.get(version.fetch, "failed"),
+                     "error": version.error, "content_type": version.content_type,
+                     "bytes": version.bytes})
+            return
+        _upsert(conn, version.url, version.sha256,
+                {"first_seen_at": now, "status": "new", "source": version.source,
+                 "kind": version.kind, "year": version.year,
+                 "pipeline_version": pipeline_version},
+                {"last_checked_at": now, "etag": version.etag,
+                 "last_modified": version.last_modified, "content_type": version.content_type,
+                 "bytes": version.bytes})
+
+
+def set_status(engine: sa.Engine | sa.Connection, url: str, sha256: str, status: str, *,
+               error: str | None = None, pipeline_version: str | None = None,
+               validation: dict | None = None, docs_url: str | None = None,
+               unknown_tables: list[str] | None = None, year: int | None = None,
+               as_of: date | None = None, preliminary: bool | None = None,
+               modified_at: datetime | None = None) -> None:
+    """Move a document version to `status`, keeping what the flow learnt about it (None leaves a field as is)."""
+    if status not in LEDGER_STATUSES:
+        raise ValueError(f"{url}: unknown ledger status {status!r}")
+    now = _now()
+    given = {
+        "pipeline_version": pipeline_version, "docs_url": docs_url, "year": year,
+        "as_of": as_of, "preliminary": preliminary, "modified_at": modified_at,
+        "validation": json.dumps(validation, default=str) if validation is not None else None,
+        "unknown_tables": json.dumps(unknown_tables) if unknown_tables is not None else None,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    # A loaded version has no error left to show; any other status keeps the newest one.
+    changes |= {"status": status, "error": error}
+    if isinstance(engine, sa.Connection):
+        _upsert(engine, url, sha256, {"first_seen_at": now, "last_checked_at": now}, changes)
+        return
+    with engine.begin() as conn:
+        _upsert(conn, url, sha256, {"first_seen_at": now, "last_checked_at": now}, changes)
+
+
+def latest_by_url(engine: sa.Engine) -> dict[str, DocumentVersion]:
+    """The newest stored version of each URL, with its validators for conditional requests."""
+    d = documents.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(documents).where(d.sha256 != NO_FILE)
+            .order_by(d.url, d.first_seen_at, d.last_checked_at)
+        ).mappings().all()
+    newest = {row["url"]: row for row in rows}
+    return {
+        url: DocumentVersion(
+            url=url, source=row["source"] or "", fetch="downloaded", sha256=row["sha256"],
+            etag=row["etag"], last_modified=row["last_modified"],
+            content_type=row["content_type"], bytes=row["bytes"], kind=row["kind"],
+            year=row["year"],
+        )
+        for url, row in newest.items()
+    }
+
+
+def _select(engine: sa.Engine, where) -> list[LedgerRow]:
+    d = documents.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(documents).where(where).order_by(d.first_seen_at, d.url, d.sha256)
+        ).mappings().all()
+    return [_row(r) for r in rows]
+
+
+def pending(engine: sa.Engine, pipeline_version: str) -> list[LedgerRow]:
+    """Stored versions still to process: new, quarantined or failed, or processed by another pipeline version."""
+    d = documents.c
+    return _select(engine, (d.sha256 != NO_FILE) & (
+        d.status.in_(("new", "quarantined", "failed"))
+        | sa.func.coalesce(d.pipeline_version, "").is_distinct_from(pipeline_version)
+    ))
+
+
+def stored(engine: sa.Engine) -> list[LedgerRow]:
+    """Every version with a stored file, whatever its status (for forced re-processing)."""
+    return _select(engine, documents.c.sha256 != NO_FILE)
+
+
+def quarantined(engine: sa.Engine) -> list[LedgerRow]:
+    """Versions whose batch failed validation and waits in quarantine."""
+    return _select(engine, documents.c.status == "quarantined")
+
+
+def get(engine: sa.Engine, url: str, sha256: str) -> LedgerRow | None:
+    """One version's ledger row, or None."""
+    found = _select(engine, _key(url, sha256))
+    return found[0] if found else None
+
+
+def first_seen(engine: sa.Engine | sa.Connection, sha256: str) -> datetime | None:
+    """When the ledger first saw these bytes, under any URL."""
+    query = sa.select(sa.func.min(documents.c.first_seen_at)).where(documents.c.sha256 == sha256)
+    if isinstance(engine, sa.Connection):
+        return engine.execute(query).scalar()
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
+
+
+def known_count_by_source(engine: sa.Engine) -> dict[str, int]:
+    """How many document URLs with a stored file each source (index page or folder) has listed."""
+    d = documents.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(d.source, sa.func.count(sa.distinct(d.url)))
+            .where((d.sha256 != NO_FILE) & d.source.is_not(None)).group_by(d.source)
+        ).all()
+    return {source: count for source, count in rows}

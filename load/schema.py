@@ -1,0 +1,196 @@
+"""The warehouse tables, defined in code, and the ordered migrations that bring a warehouse up to date."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from darien import contract
+from load.warehouse import duckdb_path
+
+metadata = sa.MetaData()
+TZ = sa.DateTime(timezone=True)
+
+
+def _cell_columns() -> list[sa.Column]:
+    return [
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("month", sa.Integer, nullable=False),
+        sa.Column("breakdown", sa.String, nullable=False),
+        sa.Column("category", sa.String, nullable=False),
+    ]
+
+
+# The published figures: the contract's columns, one row per cell of the winning documents.
+transit = sa.Table(
+    contract.TABLE, metadata,
+    *_cell_columns(),
+    sa.Column("label", sa.String, nullable=False),
+    sa.Column("persons", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.String),
+    sa.Column("preliminary", sa.Boolean, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("source_url", sa.String, nullable=False),
+    sa.Column("source_sha256", sa.String, nullable=False),
+    sa.Column("source_table", sa.String, nullable=False),
+    sa.Column("source_page", sa.Integer, nullable=False),
+    sa.Column("pipeline_version", sa.String, nullable=False),
+    sa.Column("load_id", sa.String),
+    sa.Column("loaded_at", TZ),
+    sa.PrimaryKeyConstraint(*contract.PRIMARY_KEY),
+)
+assert [c.name for c in transit.columns] == list(contract.COLUMNS)
+
+# Every value every cell has had: one row per (cell, document version) whose value (persons,
+# label, note) differs from the version ranked before it. `ended_by` names the document whose
+# publication closed the row (valid_to is that document's as_of); it lets a late, older
+# document be slotted into the ranking without a second copy of every version.
+history = sa.Table(
+    "darien_transit_history", metadata,
+    *_cell_columns(),
+    sa.Column("persons", sa.BigInteger, nullable=False),
+    sa.Column("label", sa.String, nullable=False),
+    sa.Column("note", sa.String),
+    sa.Column("preliminary", sa.Boolean, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_to", sa.Date),
+    sa.Column("ended_by", sa.String),
+    sa.Column("source_url", sa.String, nullable=False),
+    sa.Column("source_sha256", sa.String, nullable=False),
+    sa.Column("source_table", sa.String, nullable=False),
+    sa.Column("source_page", sa.Integer, nullable=False),
+    sa.Column("pipeline_version", sa.String, nullable=False),
+    sa.Column("load_id", sa.String, nullable=False),
+    sa.Column("loaded_at", TZ, nullable=False),
+    sa.PrimaryKeyConstraint(*contract.PRIMARY_KEY, "source_sha256"),
+)
+
+# Which document versions published which (year, breakdown) slice, with their ranking keys.
+slices = sa.Table(
+    "etl_slices", metadata,
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("breakdown", sa.String, nullable=False),
+    sa.Column("source_sha256", sa.String, nullable=False),
+    sa.Column("source_url", sa.String, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("preliminary", sa.Boolean, nullable=False),
+    sa.Column("modified_at", TZ),
+    sa.Column("first_seen_at", TZ),
+    sa.Column("pipeline_version", sa.String, nullable=False),
+    sa.Column("load_id", sa.String, nullable=False),
+    sa.PrimaryKeyConstraint("year", "breakdown", "source_sha256"),
+)
+
+# The ledger: one row per document version. A fetch that stored nothing has sha256 ''.
+documents = sa.Table(
+    "etl_documents", metadata,
+    sa.Column("url", sa.String, nullable=False),
+    sa.Column("sha256", sa.String, nullable=False),
+    sa.Column("source", sa.String),
+    sa.Column("etag", sa.String),
+    sa.Column("last_modified", sa.String),
+    sa.Column("content_type", sa.String),
+    sa.Column("bytes", sa.BigInteger),
+    sa.Column("first_seen_at", TZ, nullable=False),
+    sa.Column("last_checked_at", TZ, nullable=False),
+    sa.Column("kind", sa.String),
+    sa.Column("year", sa.Integer),
+    sa.Column("as_of", sa.Date),
+    sa.Column("preliminary", sa.Boolean),
+    sa.Column("modified_at", TZ),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("error", sa.String),
+    sa.Column("pipeline_version", sa.String),
+    sa.Column("unknown_tables", sa.Text),  # JSON list
+    sa.Column("validation", sa.Text),  # JSON summary
+    sa.Column("docs_url", sa.String),
+    sa.PrimaryKeyConstraint("url", "sha256"),
+)
+
+loads = sa.Table(
+    "etl_loads", metadata,
+    sa.Column("load_id", sa.String, primary_key=True),
+    sa.Column("flow_run_id", sa.String),
+    sa.Column("source_url", sa.String, nullable=False),
+    sa.Column("source_sha256", sa.String, nullable=False),
+    sa.Column("started_at", TZ, nullable=False),
+    sa.Column("finished_at", TZ, nullable=False),
+    sa.Column("inserted", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
+    sa.Column("deleted", sa.BigInteger, nullable=False),
+    sa.Column("unchanged", sa.BigInteger, nullable=False),
+    sa.Column("superseded", sa.Boolean, nullable=False),
+)
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", TZ, nullable=False),
+)
+
+VIEWS = {
+    "v_monthly_by_region": f"""
+        SELECT year, month, category AS region, label, persons, preliminary, as_of
+        FROM {contract.TABLE} WHERE breakdown = 'region'""",
+    "v_annual_by_country": f"""
+        SELECT year, category AS country, MAX(label) AS label, CAST(SUM(persons) AS BIGINT) AS persons,
+               CAST(SUM(persons) AS DOUBLE PRECISION)
+                 / NULLIF(SUM(SUM(persons)) OVER (PARTITION BY year), 0) AS share,
+               BOOL_OR(preliminary) AS preliminary, MAX(as_of) AS as_of
+        FROM {contract.TABLE} WHERE breakdown = 'country'
+        GROUP BY year, category""",
+    "v_latest_as_of": f"""
+        SELECT year, as_of, preliminary, source_url, source_sha256, MAX(loaded_at) AS loaded_at
+        FROM {contract.TABLE} WHERE breakdown = 'total'
+        GROUP BY year, as_of, preliminary, source_url, source_sha256""",
+}
+
+
+def _v1_tables(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[transit, history, slices, documents, loads], checkfirst=True)
+
+
+def _v2_views_and_indexes(conn: sa.Connection) -> None:
+    for name, body in VIEWS.items():
+        conn.execute(sa.text(f"CREATE OR REPLACE VIEW {name} AS {body}"))
+    conn.execute(sa.text(
+        "CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
+
+
+# Version -> the step that brings a warehouse from version-1 to it. Steps must be safe to
+# run on tables already created at their latest shape (a new warehouse runs every step).
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
+    1: _v1_tables,
+    2: _v2_views_and_indexes,
+}
+LATEST = max(MIGRATIONS)
+
+
+def current_version(engine: sa.Engine) -> int:
+    """The schema version a warehouse records, 0 for an empty one."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("schema_version"):
+            return 0
+        return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+
+
+def ensure_schema(engine: sa.Engine, *, upto: int = LATEST) -> None:
+    """Create the warehouse tables and views if missing, migrating an older warehouse to `upto`."""
+    found = current_version(engine)
+    if found >= upto:
+        return
+    path = duckdb_path(engine)
+    if found > 0 and path is not None and path.exists():
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")  # empty the WAL so the copy is complete
+        shutil.copy2(path, path.with_name(f"{path.name}.v{found}.bak"))
+    with engine.begin() as conn:
+        schema_version.create(conn, checkfirst=True)
+        for version in range(found + 1, upto + 1):
+            MIGRATIONS[version](conn)
+            conn.execute(sa.insert(schema_version).values(
+                version=version, applied_at=datetime.now(timezone.utc)))
