@@ -188,20 +188,33 @@ def pdf_date(value: str | bytes | None) -> datetime | None:
         return None
 
 
+def _cause(err: Exception) -> Exception:
+    # pdfplumber wraps pdfminer's errors: the original is its first argument.
+    inner = err.args[0] if err.args and isinstance(err.args[0], Exception) else None
+    return inner or err.__cause__ or err.__context__ or err
+
+
+def _failure(name: str, err: Exception, what: str) -> ParseError:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    cause = _cause(err)
+    if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return EncryptedError(name, f"encrypted PDF, cannot be read without its password ({type(cause).__name__})")
+    detail = str(cause) or type(cause).__name__
+    return UnreadableError(name, f"{what} ({detail})")
+
+
 def read_pdf(path: Path) -> PrintedDocument:
     """Every table printed in a PDF, with its lines of text and modification date."""
     import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     name = path.name
     try:
         pdf = pdfplumber.open(path)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
-        raise EncryptedError(name, f"encrypted PDF, cannot be read ({type(err).__name__})") from None
     except (ParseError, MemoryError):
         raise
     except Exception as err:
-        raise UnreadableError(name, f"not a readable PDF ({type(err).__name__}: {err})") from None
+        raise _failure(name, err, "not a readable PDF") from None
     reader = _Reader()
     try:
         with pdf:
@@ -215,8 +228,6 @@ def read_pdf(path: Path) -> PrintedDocument:
                 pages += 1
     except (ParseError, MemoryError):
         raise
-    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
-        raise EncryptedError(name, f"encrypted PDF, cannot be read ({type(err).__name__})") from None
     except Exception as err:
-        raise UnreadableError(name, f"unreadable or truncated PDF ({type(err).__name__}: {err})") from None
+        raise _failure(name, err, "unreadable or truncated PDF") from None
     return PrintedDocument(reader.tables, reader.lines, modified, pages)

@@ -1,0 +1,81 @@
+"""Documents that cannot be parsed give a typed error of one line naming the file."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+
+import transform
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import snm_documents as snm  # noqa: E402
+
+REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+
+
+def parse_error(path: Path) -> transform.ParseError:
+    with pytest.raises(transform.ParseError) as caught:
+        transform.parse_document(path)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{path.name}: ")
+    return caught.value
+
+
+def test_crlf_mangled_real_pdf_has_no_text(tmp_path):
+    mangled = tmp_path / "mangled.pdf"
+    mangled.write_bytes(REAL_2022.read_bytes().replace(b"\n", b"\r\n"))
+    err = parse_error(mangled)
+    assert isinstance(err, transform.NoTextError) and "CRLF" in str(err)
+
+
+def test_image_only_pdf_has_no_text(tmp_path):
+    assert isinstance(parse_error(snm.write_image_pdf(tmp_path / "scan.pdf")), transform.NoTextError)
+
+
+def test_encrypted_pdf(tmp_path):
+    path = snm.write_pdf(snm.document_spec(2023, seed=1), tmp_path / "locked.pdf", encrypt_password="secret")
+    err = parse_error(path)
+    assert isinstance(err, transform.EncryptedError) and "encrypted" in str(err)
+
+
+def test_zero_bytes(tmp_path):
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    err = parse_error(tmp_path / "empty.pdf")
+    assert isinstance(err, transform.UnreadableError) and "0 bytes" in str(err)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.05])
+def test_truncated_pdf(tmp_path, keep):
+    data = REAL_2022.read_bytes()
+    (tmp_path / "cut.pdf").write_bytes(data[: int(len(data) * keep)])
+    assert isinstance(parse_error(tmp_path / "cut.pdf"), transform.UnreadableError)
+
+
+def test_not_a_pdf(tmp_path):
+    (tmp_path / "report.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    err = parse_error(tmp_path / "report.pdf")
+    assert isinstance(err, transform.UnreadableError) and "not a PDF or HTML" in str(err)
+
+
+def test_pdf_with_text_but_no_known_table(tmp_path):
+    spec = snm.DocumentSpec(2023, [snm.TableSpec(1, "SEGÚN PUESTO DE CONTROL", "Puesto",
+                                                 [("Lajas Blancas", [3] * 12)])])
+    err = parse_error(snm.write_pdf(spec, tmp_path / "other.pdf"))
+    assert isinstance(err, transform.NoTableError)
+
+
+def test_html_without_tables(tmp_path):
+    (tmp_path / "page.html").write_text("<html><body><p>Estadísticas</p><table><tr><td>x</td></tr></table></body></html>")
+    assert isinstance(parse_error(tmp_path / "page.html"), transform.NoTableError)
+
+
+def test_missing_file(tmp_path):
+    assert isinstance(parse_error(tmp_path / "gone.pdf"), transform.UnreadableError)
+
+
+def test_errors_survive_pickling_between_processes():
+    err = pickle.loads(pickle.dumps(transform.ParseTimeout("a.pdf", "took too long")))
+    assert type(err) is transform.ParseTimeout and str(err) == "a.pdf: took too long"
