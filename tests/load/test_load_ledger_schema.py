@@ -1,0 +1,122 @@
+"""The ledger functions, schema creation and migration, and errors that name the warehouse without its password."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import load
+from darien.contract import PIPELINE_VERSION, DocumentVersion
+from load import ledger
+from load.schema import LATEST, current_version
+from load_batches import make_batch, rows, sha
+
+INDEX = "https://www.migracion.gob.pa/estadisticas/"
+URL = "https://www.migracion.gob.pa/wp-content/uploads/IRREGULARES-POR-DARIEN-AGOSTO.pdf"
+
+
+def _fetched(content: str, fetch: str = "downloaded", **kw) -> DocumentVersion:
+    return DocumentVersion(url=kw.pop("url", URL), source=INDEX, fetch=fetch, sha256=sha(content),
+                           path=Path("/raw") / sha(content), etag=f'"{content}"',
+                           content_type="application/pdf", bytes=len(content), kind="pdf",
+                           year=2023, **kw)
+
+
+def test_ledger_versions_and_states(engine):
+    ledger.record_fetch(engine, _fetched("v1"))
+    first = ledger.get(engine, URL, sha("v1"))
+    assert first.status == "new" and first.etag == '"v1"' and first.source == INDEX
+    time.sleep(0.01)
+    ledger.record_fetch(engine, _fetched("v1", fetch="not_modified"))
+    touched = ledger.get(engine, URL, sha("v1"))
+    assert touched.first_seen_at == first.first_seen_at
+    assert touched.last_checked_at > first.last_checked_at
+    assert ledger.first_seen(engine, sha("v1")) == first.first_seen_at
+    assert ledger.first_seen(engine, sha("never")) is None
+
+    time.sleep(0.01)
+    ledger.record_fetch(engine, _fetched("v2"))  # the same URL re-published with new bytes
+    latest = ledger.latest_by_url(engine)
+    assert list(latest) == [URL] and latest[URL].sha256 == sha("v2") and latest[URL].etag == '"v2"'
+    assert {r.sha256 for r in ledger.pending(engine, PIPELINE_VERSION)} == {sha("v1"), sha("v2")}
+
+    other = "https://www.migracion.gob.pa/wp-content/uploads/resolucion.pdf"
+    ledger.record_fetch(engine, DocumentVersion(url=other, source=INDEX, fetch="refused",
+                                                error=f"{other}: not a PDF (text/html)"))
+    refused = ledger.get(engine, other, ledger.NO_FILE)
+    assert refused.status == "skipped" and refused.error == f"{other}: not a PDF (text/html)"
+    assert ledger.known_count_by_source(engine) == {INDEX: 1}  # the refused URL stored nothing
+    assert other not in ledger.latest_by_url(engine)
+
+    ledger.set_status(engine, URL, sha("v1"), "quarantined", error="persons >= 0 failed",
+                      pipeline_version=PIPELINE_VERSION, validation={"success": False},
+                      docs_url="file:///docs/v1.html", unknown_tables=["Cuadro No. 009"],
+                      year=2023, as_of=date(2023, 8, 31), preliminary=True)
+    [kept] = ledger.quarantined(engine)
+    assert (kept.sha256, kept.error, kept.validation, kept.unknown_tables, kept.as_of) == (
+        sha("v1"), "persons >= 0 failed", {"success": False}, ["Cuadro No. 009"], date(2023, 8, 31))
+    with pytest.raises(ValueError, match="unknown ledger status"):
+        ledger.set_status(engine, URL, sha("v1"), "done")
+
+    batch = make_batch(rows((8, "total", "total", "Total", 81_946)), url=URL, sha256=sha("v2"),
+                       as_of=date(2023, 8, 31), preliminary=True)
+    load.publish(engine, batch, validation={"success": True}, docs_url="file:///docs/v2.html")
+    loaded = ledger.get(engine, URL, sha("v2"))
+    assert (loaded.status, loaded.pipeline_version, loaded.docs_url) == (
+        "loaded", PIPELINE_VERSION, "file:///docs/v2.html")
+    assert [r.sha256 for r in ledger.pending(engine, PIPELINE_VERSION)] == [sha("v1")]
+    # A new parser or suite version makes the loaded version pending again.
+    assert {r.sha256 for r in ledger.pending(engine, "parser-2+suites-1")} == {sha("v1"), sha("v2")}
+    assert {r.sha256 for r in ledger.stored(engine)} == {sha("v1"), sha("v2")}
+
+
+def test_schema_is_idempotent(warehouse_url):
+    engine = load.connect(warehouse_url)
+    load.ensure_schema(engine)
+    load.ensure_schema(engine)
+    with engine.connect() as conn:
+        versions = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars().all()
+        names = set(sa.inspect(conn).get_table_names()) | set(sa.inspect(conn).get_view_names())
+    engine.dispose()
+    assert versions == list(range(1, LATEST + 1))
+    assert {"darien_transit", "darien_transit_history", "etl_documents", "etl_loads",
+            "v_monthly_by_region", "v_annual_by_country", "v_latest_as_of"} <= names
+
+
+def test_migration_from_version_1_keeps_data_and_backs_up_duckdb(warehouse_url):
+    engine = load.connect(warehouse_url)
+    load.ensure_schema(engine, upto=1)
+    ledger.record_fetch(engine, _fetched("v1"))
+    assert current_version(engine) == 1
+    load.ensure_schema(engine)
+    assert current_version(engine) == LATEST
+    assert ledger.get(engine, URL, sha("v1")).status == "new"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM v_latest_as_of")).scalar() == 0
+    engine.dispose()
+    if warehouse_url.startswith("duckdb"):
+        path = Path(warehouse_url.removeprefix("duckdb:///"))
+        backup = path.with_name(path.name + ".v1.bak")
+        assert backup.exists()
+        copy = load.connect(f"duckdb:///{backup}")
+        assert current_version(copy) == 1
+        with copy.connect() as conn:
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM etl_documents")).scalar() == 1
+        copy.dispose()
+
+
+def test_errors_never_show_the_password(tmp_path):
+    url = "postgresql+psycopg://etl:s3cr3t-pw@127.0.0.1:1/warehouse"
+    engine = load.connect(url)
+    with pytest.raises(load.WarehouseError) as caught:
+        with engine.connect():
+            pass
+    message = str(caught.value)
+    assert "s3cr3t-pw" not in message and "etl:***@127.0.0.1:1/warehouse" in message
+    assert "\n" not in message
+    with pytest.raises(load.WarehouseError, match="not a SQLAlchemy URL"):
+        load.connect("not a url")
