@@ -1,0 +1,156 @@
+"""The file-backed GX context under gx_dir: data source, suites and checkpoints, set up once per process.
+
+Setting up is idempotent across runs and processes: a second run finds what the first one
+made and only rewrites a suite whose definition changed in code. A file lock keeps two
+processes sharing one gx_dir from writing its stores and Data Docs at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from expectations.suites import FRAMES, SUITES, build_suites
+
+SITE = "darien"
+DATASOURCE = "darien"
+BATCH_DEFINITION = "whole"
+
+_cache: dict[tuple[Path, Path], Gate] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass
+class Gate:
+    """An open GX context and one checkpoint per frame, ready to run."""
+
+    context: object
+    checkpoints: dict[str, object]
+    lock_path: Path
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the gx_dir lock (threads and processes) while a validation writes its results."""
+        with _cache_lock, _file_lock(self.lock_path):
+            yield
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_gate(gx_dir: Path, docs_dir: Path) -> Gate:
+    """The GX context under gx_dir with its Data Docs site in docs_dir, cached per process."""
+    key = (Path(gx_dir).resolve(), Path(docs_dir).resolve())
+    with _cache_lock:
+        gate = _cache.get(key)
+        if gate is None:
+            lock_path = key[0] / ".darien.lock"
+            with _file_lock(lock_path):
+                gate = _cache[key] = _set_up(*key, lock_path)
+        return gate
+
+
+def _set_up(gx_dir: Path, docs_dir: Path, lock_path: Path) -> Gate:
+    # GX would otherwise send usage statistics: no traffic may leave the machine.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", context_root_dir=gx_dir)
+    if _configure(context, docs_dir, ProgressBarsConfig):
+        # Some settings (the config variables file) only take effect when the context opens.
+        context = gx.get_context(mode="file", context_root_dir=gx_dir)
+
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas(name=DATASOURCE)
+    batch_definitions = {}
+    for frame in FRAMES:
+        try:
+            asset = source.get_asset(frame)
+        except LookupError:
+            asset = source.add_dataframe_asset(name=frame)
+        try:
+            batch_definitions[frame] = asset.get_batch_definition(BATCH_DEFINITION)
+        except KeyError:
+            batch_definitions[frame] = asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+
+    definitions: dict[str, list] = {frame: [] for frame in FRAMES}
+    for suite in build_suites():
+        suite = _save_suite(context, suite)
+        frame = SUITES[suite.name][0]
+        definition = gx.ValidationDefinition(name=suite.name, data=batch_definitions[frame], suite=suite)
+        definitions[frame].append(context.validation_definitions.add_or_update(definition))
+
+    checkpoints = {}
+    for frame, index_columns in FRAMES.items():
+        checkpoint = gx.Checkpoint(
+            name=f"darien_{frame}",
+            validation_definitions=definitions[frame],
+            # No UpdateDataDocsAction: it renders each result with a fresh Jinja environment
+            # (~0.8 s a page); validate() builds all of a run's pages in one pass instead.
+            actions=[],
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+        )
+        checkpoints[frame] = context.checkpoints.add_or_update(checkpoint)
+    return Gate(context=context, checkpoints=checkpoints, lock_path=lock_path)
+
+
+def _configure(context, docs_dir: Path, progress_bars_config) -> bool:
+    """Point the Data Docs site at docs_dir, turn off analytics and progress bars; say if it changed."""
+    sites = {SITE: {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }}
+    variables = context.variables
+    quiet = progress_bars_config(globally=False, metric_calculations=False)
+    bars = variables.progress_bars  # a ProgressBarsConfig when set here, a dict when read from disk
+    bars = dict(vars(bars) if bars is not None and not isinstance(bars, dict) else bars or {})
+    if (variables.data_docs_sites != sites or variables.analytics_enabled is not False
+            or bars.get("globally", True) or variables.config_variables_file_path):
+        variables.data_docs_sites = sites
+        variables.analytics_enabled = False
+        variables.progress_bars = quiet
+        # We keep no secrets there, and GX would re-read and parse that YAML file some
+        # 200 times per validation (a fifth of its cost).
+        variables.config_variables_file_path = None
+        variables.save()
+        return True
+    return False
+
+
+def _save_suite(context, suite):
+    """Store `suite` unless the stored one already has the same expectations."""
+    try:
+        stored = context.suites.get(suite.name)
+    except Exception:  # GX raises DataContextError for a missing suite
+        return context.suites.add(suite)
+    if _definition(stored) == _definition(suite) and stored.meta == suite.meta:
+        return stored
+    return context.suites.add_or_update(suite)
+
+
+def _definition(suite) -> list[dict]:
+    out = []
+    for expectation in suite.expectations:
+        config = expectation.configuration.to_json_dict()
+        config.pop("id", None)
+        config.pop("rendered_content", None)
+        out.append(config)
+    return out

@@ -1,0 +1,111 @@
+"""Validate one batch against every suite, and turn GX's results into a Verdict."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from darien.contract import PIPELINE_VERSION, SUITES_VERSION, Batch
+from expectations.frames import changes_frame, schema_frame
+from expectations.report import describe
+from expectations.suites import FRAMES, JUMP_FLOOR, SUITES
+from expectations.verdict import Verdict
+
+
+def validate(batch: Batch, *, gx_dir: Path, docs_dir: Path, jump_factor: float = 10.0) -> Verdict:
+    """Run every suite on `batch`, keep its Data Docs pages in docs_dir, and say whether it may load."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    from expectations.context import SITE, open_gate
+
+    frames = {
+        "schema": schema_frame(batch),
+        "rows": _with_index_columns(batch.rows, FRAMES["rows"]),
+        "reconciliation": _with_index_columns(batch.reconciliation, FRAMES["reconciliation"]),
+        "changes": changes_frame(batch.rows),
+    }
+    parameters = {"max_year": date.today().year, "jump_factor": float(jump_factor)}
+    gate = open_gate(Path(gx_dir), Path(docs_dir))
+    # The run name ties every Data Docs page of this validation to its document.
+    run_id = RunIdentifier(run_name=f"{batch.year}-{batch.source_sha256[:12]}",
+                           run_time=datetime.now(timezone.utc))
+    results = {}
+    with gate.locked():
+        for frame, checkpoint in gate.checkpoints.items():
+            outcome = checkpoint.run(batch_parameters={"dataframe": frames[frame]},
+                                     expectation_parameters=parameters, run_id=run_id)
+            for identifier, suite_result in outcome.run_results.items():
+                results[suite_result.suite_name] = (identifier, suite_result)
+        identifiers = [identifier for identifier, _ in results.values()]
+        gate.context.build_data_docs(site_names=[SITE], resource_identifiers=identifiers)
+        urls = {name: _docs_url(gate.context, identifier) for name, (identifier, _) in results.items()}
+    return _verdict(results, urls, parameters, run_id.run_name)
+
+
+def _with_index_columns(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`df`, with any missing index column added empty so GX can still name the rows (schema fails first)."""
+    missing = [c for c in columns if c not in df.columns]
+    if not missing:
+        return df
+    return df.assign(**{c: pd.Series(pd.NA, index=df.index, dtype="object") for c in missing})
+
+
+def _docs_url(context, identifier) -> str | None:
+    from expectations.context import SITE
+
+    for site in context.get_docs_sites_urls(resource_identifier=identifier, site_name=SITE):
+        if site.get("site_url"):
+            return site["site_url"]
+    return None
+
+
+def _verdict(results: dict, urls: dict, parameters: dict, run_name: str) -> Verdict:
+    failures: list[str] = []
+    warnings: list[str] = []
+    suites: dict[str, dict] = {}
+    first_failing_suite = None
+    for name in SUITES:
+        _, suite_result = results[name]
+        expectations = []
+        for result in suite_result.results:
+            config = result.expectation_config
+            severity = getattr(config.severity, "value", config.severity) or "critical"
+            entry = {
+                "type": config.type,
+                "column": config.kwargs.get("column") or config.kwargs.get("column_list"),
+                "severity": severity,
+                "success": bool(result.success),
+                "unexpected_count": int((result.result or {}).get("unexpected_count") or 0),
+            }
+            expectations.append(entry)
+            if result.success:
+                continue
+            line = describe(name, result)
+            if severity == "critical":
+                failures.append(line)
+                first_failing_suite = first_failing_suite or name
+            else:
+                warnings.append(line)
+        suites[name] = {
+            "success": all(e["success"] or e["severity"] != "critical" for e in expectations),
+            "evaluated": len(expectations),
+            "failed": sum(not e["success"] for e in expectations),
+            "docs_url": urls.get(name),
+            "expectations": expectations,
+        }
+    summary = {
+        "success": not failures,
+        "suites_version": SUITES_VERSION,
+        "pipeline_version": PIPELINE_VERSION,
+        "run_name": run_name,
+        "parameters": {**parameters, "jump_floor": JUMP_FLOOR},
+        "failures": len(failures),
+        "warnings": len(warnings),
+        "suites": suites,
+    }
+    # The page to link: the first failing suite's, else the first suite's (the schema).
+    docs_url = urls.get(first_failing_suite or next(iter(SUITES)))
+    return Verdict(success=not failures, failures=failures, warnings=warnings,
+                   summary=summary, docs_url=docs_url)

@@ -1,0 +1,145 @@
+"""The expectation suites, as code: one suite per concern, each run on one frame of a batch.
+
+GX is imported inside the builders only: importing this module must stay cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from darien.contract import BREAKDOWNS, COLUMNS, NULLABLE, OTHER_COUNTRIES, PRIMARY_KEY, SUITES_VERSION
+
+FIRST_YEAR = 2010  # the earliest year SNM publishes figures for
+# A month-over-month change is only a jump when the larger month has at least this many
+# persons: 3 -> 40 in a small category is noise, 325 -> 4 in an age group is not.
+JUMP_FLOOR = 100
+
+# The frames a batch is judged on (see frames.py), and the columns that name an offending row.
+FRAMES: dict[str, list[str]] = {
+    "schema": ["frame", "column"],
+    "rows": ["year", "month", "breakdown", "category", "label"],
+    "reconciliation": ["source_table", "check", "label", "month"],
+    "changes": ["breakdown", "category", "label", "month", "previous", "persons"],
+}
+
+
+def country_codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-3 code pycountry knows, and OTHER (the "Otros Países" aggregate)."""
+    import pycountry
+
+    return tuple(sorted(c.alpha_3 for c in pycountry.countries)) + (OTHER_COUNTRIES,)
+
+
+def _schema(gxe) -> list:
+    return [gxe.ExpectColumnPairValuesToBeEqual(
+        column_A="expected", column_B="actual",
+        description="every contract column is present with its contract dtype, and no other",
+    )]
+
+
+def _completeness(gxe) -> list:
+    return [gxe.ExpectTableRowCountToBeBetween(min_value=1, description="a batch has rows")] + [
+        gxe.ExpectColumnValuesToNotBeNull(column=name, description=f"{name} is never null")
+        for name in COLUMNS
+        if name not in NULLABLE
+    ]
+
+
+def _ranges(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column="persons", min_value=0, description="persons >= 0"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="year", min_value=FIRST_YEAR, max_value={"$PARAMETER": "max_year"},
+            description=f"year from {FIRST_YEAR} to the current year",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(column="month", min_value=1, max_value=12,
+                                          description="month 1..12"),
+    ]
+
+
+def allowed_categories() -> list[tuple[str, str]]:
+    """Every (breakdown, category) pair the contract allows."""
+    return [
+        (breakdown, category)
+        for breakdown, allowed in BREAKDOWNS.items()
+        for category in (allowed if allowed is not None else country_codes())
+    ]
+
+
+def _categories(gxe) -> list:
+    # One pair expectation rather than one row-conditioned set per breakdown: same verdict,
+    # a third of the cost (GX re-runs a row condition's query for every metric).
+    return [
+        gxe.ExpectColumnValuesToBeInSet(
+            column="breakdown", value_set=list(BREAKDOWNS), description="a breakdown of the contract",
+        ),
+        gxe.ExpectColumnPairValuesToBeInSet(
+            column_A="breakdown", column_B="category", value_pairs_set=allowed_categories(),
+            description="each breakdown's categories are the contract's; countries are "
+            "ISO 3166-1 alpha-3 or OTHER (UNMAPPED fails)",
+        ),
+    ]
+
+
+def _key(gxe) -> list:
+    return [gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=list(PRIMARY_KEY), description="one row per " + ", ".join(PRIMARY_KEY),
+    )]
+
+
+def _reconciliation(gxe) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, description="the batch's sums were checked"),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="expected", column_B="actual",
+            description="rows add up to the Total row, months to the Total column, tables to the document",
+        ),
+    ]
+
+
+def _jumps(gxe) -> list:
+    from great_expectations.expectations.row_conditions import Column
+
+    return [gxe.ExpectColumnValuesToBeBetween(
+        column="ratio", max_value={"$PARAMETER": "jump_factor"},
+        row_condition=Column("larger") >= JUMP_FLOOR, severity="warning",
+        description=f"no month-over-month change beyond the jump factor (from {JUMP_FLOOR} persons)",
+    )]
+
+
+# suite name -> (frame it runs on, builder). The order is the order of Verdict.failures.
+SUITES = {
+    "darien_schema": ("schema", _schema),
+    "darien_completeness": ("rows", _completeness),
+    "darien_ranges": ("rows", _ranges),
+    "darien_categories": ("rows", _categories),
+    "darien_key": ("rows", _key),
+    "darien_reconciliation": ("reconciliation", _reconciliation),
+    "darien_jumps": ("changes", _jumps),
+}
+
+
+def build_suites() -> list:
+    """The suites as GX ExpectationSuite objects, each tagged with contract.SUITES_VERSION."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    suites = []
+    for name, (frame, builder) in SUITES.items():
+        suite = gx.ExpectationSuite(name=name, meta={"suites_version": SUITES_VERSION, "frame": frame})
+        for expectation in builder(gxe):
+            suite.add_expectation(expectation)
+        suites.append(suite)
+    return suites
+
+
+def fingerprint() -> str:
+    """A digest of every suite's definition: if it changes, SUITES_VERSION must change too."""
+    canon = []
+    for suite in build_suites():
+        for e in suite.expectations:
+            config = e.configuration.to_json_dict()
+            config.pop("id", None)
+            canon.append([suite.name, config])
+    return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
