@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from transform.errors import EncryptedError, ParseError, UnreadableError
+from transform.errors import EncryptedError, ParseError, ParseMemoryError, UnreadableError
 from transform.tables import (
     PrintedDocument, PrintedRow, PrintedTable, cell_value, is_cuadro_title, month_index,
 )
@@ -198,6 +198,10 @@ def _failure(name: str, err: Exception, what: str) -> ParseError:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     cause = _cause(err)
+    if isinstance(cause, ParseError):
+        return cause  # a time limit that fired inside pdfplumber, wrapped by it
+    if isinstance(cause, MemoryError):
+        return ParseMemoryError(name, "parsing needed more memory than allowed")
     if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
         return EncryptedError(name, f"encrypted PDF, cannot be read without its password ({type(cause).__name__})")
     detail = str(cause) or type(cause).__name__

@@ -8,7 +8,7 @@ that dies is replaced: the document it held gets a WorkerCrashed error, the pool
 from __future__ import annotations
 
 import multiprocessing
-import os
+import re
 import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,7 +19,11 @@ from darien.contract import Batch
 from transform.errors import ParseError, ParseMemoryError, ParseTimeout, WorkerCrashed
 
 
+_memory_limit = 0  # bytes of address space this worker may use; 0: no limit
+
+
 def _initialise(memory_mb: int | None) -> None:
+    global _memory_limit
     # Import the parser once per worker, not once per document.
     import pdfplumber  # noqa: F401
 
@@ -29,25 +33,56 @@ def _initialise(memory_mb: int | None) -> None:
     if memory_mb:
         import resource
 
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _memory_limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (_memory_limit, _memory_limit))
+
+
+def _hit_memory_limit() -> bool:
+    # Allocation failures inside C extensions surface as odd errors (SystemError, a
+    # "truncated" PDF): the process's peak address space tells what really happened.
+    if not _memory_limit:
+        return False
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return False
+    found = re.search(r"VmPeak:\s+(\d+) kB", status)
+    return bool(found) and int(found.group(1)) * 1024 >= 0.9 * _memory_limit
 
 
 def _parse(path: Path, source_url: str | None, sha256: str | None, timeout_s: float) -> Batch:
     from transform.document import parse_document
 
+    name = Path(path).name
+    expired = []
+
     def expire(signum, frame):
-        raise ParseTimeout(Path(path).name, f"parsing took longer than {timeout_s:g} s")
+        expired.append(True)
+        raise ParseTimeout(name, f"parsing took longer than {timeout_s:g} s")
+
+    def timed_out() -> ParseTimeout:
+        return ParseTimeout(name, f"parsing took longer than {timeout_s:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
-        return parse_document(path, source_url=source_url, sha256=sha256)
+        batch = parse_document(path, source_url=source_url, sha256=sha256)
     except MemoryError:
-        raise ParseMemoryError(Path(path).name, "parsing needed more memory than the worker may use") from None
+        raise ParseMemoryError(name, f"parsing needed more than the worker's {_memory_limit >> 20} MB") from None
+    except Exception as err:
+        # pdfminer catches and re-wraps some exceptions: once the alarm fired, it is a timeout.
+        if expired:
+            raise timed_out() from None
+        if isinstance(err, ParseError) and not isinstance(err, (ParseMemoryError, ParseTimeout)) \
+                and _hit_memory_limit():
+            raise ParseMemoryError(name, f"parsing needed more than the worker's {_memory_limit >> 20} MB") from None
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise timed_out()  # the alarm was swallowed somewhere: the batch may be incomplete
+    return batch
 
 
 def _context():
