@@ -7,6 +7,7 @@ has one writer and Great Expectations is too heavy to import in every worker.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import task
@@ -25,7 +26,8 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
     """Discover every source's documents and fetch those that changed."""
     engine = load.connect(cfg.warehouse)
     try:
-        previous = load.ledger.latest_by_url(engine)
+        previous = {url: replace(v, path=stored_file(cfg, v.sha256))
+                    for url, v in load.ledger.latest_by_url(engine).items()}
         known = load.ledger.known_count_by_source(engine)
     finally:
         engine.dispose()
@@ -42,12 +44,17 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)
 
 
+def stored_file(cfg: Settings, sha256: str | None) -> Path | None:
+    """The landing-zone file of a document version, if it is there."""
+    return next(iter(sorted(cfg.raw_dir.glob(f"{sha256}.*"))), None) if sha256 else None
+
+
 def raw_path(cfg: Settings, sha256: str) -> Path:
-    """The landing-zone file of a stored document version."""
-    matches = sorted(cfg.raw_dir.glob(f"{sha256}.*"))
-    if not matches:
+    """The landing-zone file of a stored document version (it must be there)."""
+    path = stored_file(cfg, sha256)
+    if path is None:
         raise FileNotFoundError(f"{sha256}: not in the landing zone {cfg.raw_dir}")
-    return matches[0]
+    return path
 
 
 @task(name="parse", cache_policy=NONE, task_run_name="parse {name}")

@@ -86,13 +86,13 @@ def prepare_warehouse(cfg: Settings) -> None:
         engine.dispose()
 
 
-@task(name="discover {source}", cache_policy=NONE, **NETWORK_RETRIES)
+@task(name="discover", task_run_name="discover {source}", cache_policy=NONE, **NETWORK_RETRIES)
 def discover(cfg: Settings, source: str) -> list[extract.Link]:
     """The documents one index page or folder lists."""
     return extract.discover(source, allowed_hosts=cfg.allowed_hosts)
 
 
-@task(name="fetch {link.url}", cache_policy=NONE, **NETWORK_RETRIES)
+@task(name="fetch", task_run_name="fetch {link.url}", cache_policy=NONE, **NETWORK_RETRIES)
 def fetch(cfg: Settings, link: extract.Link, previous: DocumentVersion | None) -> DocumentVersion:
     """Download one document if it changed, and record the attempt in the ledger."""
     version = extract.fetch(
@@ -112,7 +112,7 @@ def fetch(cfg: Settings, link: extract.Link, previous: DocumentVersion | None) -
     return version
 
 
-@task(name="validate {batch.year} ({batch.short})", cache_policy=NONE)
+@task(name="validate", task_run_name="validate {batch.year} ({batch.short})", cache_policy=NONE)
 def validate(cfg: Settings, batch: Batch):
     """Run the expectation suites on one parsed document."""
     import expectations
@@ -125,7 +125,7 @@ def validate(cfg: Settings, batch: Batch):
     )
 
 
-@task(name="quarantine {batch.year} ({batch.short})", cache_policy=NONE)
+@task(name="quarantine", task_run_name="quarantine {batch.year} ({batch.short})", cache_policy=NONE)
 def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
     """Keep a failing batch and its report aside, and mark it in the ledger."""
     import expectations
@@ -147,7 +147,7 @@ def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
                            verdict.failures[0], docs_url=verdict.docs_url)
 
 
-@task(name="publish {batch.year} ({batch.short})", cache_policy=NONE, retries=1, retry_delay_seconds=2)
+@task(name="publish", task_run_name="publish {batch.year} ({batch.short})", cache_policy=NONE, retries=1, retry_delay_seconds=2)
 def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> DocumentOutcome:
     """Publish one validated document in one transaction (retried once if the connection drops)."""
     engine = load.connect(cfg.warehouse)
