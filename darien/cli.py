@@ -57,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="report", help="folder to write into (default: report/)")
     report.set_defaults(func=cmd_report)
 
+    status = sub.add_parser("status", help="last loads, newest as_of per year, quarantined documents")
+    status.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
+    status.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+    status.set_defaults(func=cmd_status)
+
+    reprocess = sub.add_parser("reprocess", help="parse, validate and publish stored documents again")
+    reprocess.add_argument("sha256", nargs="*", help="sha256 (or a unique prefix) of document versions")
+    reprocess.add_argument("--quarantined", action="store_true", help="every quarantined or failed document")
+    reprocess.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
+    reprocess.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+    reprocess.set_defaults(func=cmd_reprocess)
+
     serve = sub.add_parser("serve", help="serve the nightly and backfill deployments to PREFECT_API_URL")
     serve.set_defaults(func=cmd_serve)
     return parser
@@ -140,6 +152,29 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_status(args) -> int:
+    import load
+    import report
+
+    cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ensure_schema(engine)
+        print(report.status(engine).markdown())
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+def cmd_reprocess(args) -> int:
+    if not args.sha256 and not args.quarantined:
+        raise ConfigError("name a sha256 or use --quarantined")
+    from flows.reprocess import reprocess
+
+    return _finish(_call_flow(reprocess, sha256=args.sha256, quarantined=args.quarantined,
+                              warehouse=args.warehouse, data_dir=args.data_dir))
+
+
 def cmd_serve(args) -> int:
     from flows.deployments import serve
 
@@ -178,7 +213,9 @@ def exit_code(err: BaseException) -> int:
     """The exit code an exception stands for."""
     if isinstance(err, ConfigError):
         return EXIT_USAGE
-    if type(err).__name__ == "WarehouseLocked":  # load/ is not imported just to compare
+    from load import WarehouseLocked
+
+    if isinstance(err, WarehouseLocked):
         return EXIT_LOCKED
     return EXIT_FAILED
 

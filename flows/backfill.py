@@ -24,7 +24,7 @@ def backfill(
     """Crawl `source`, then publish the documents of from_year..to_year (all of them with `force`)."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
     years = range(from_year, to_year + 1)
-    summary = RunSummary(warehouse=tasks.describe(cfg.warehouse))
+    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
     try:
         with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
             tasks.prepare_warehouse(cfg)

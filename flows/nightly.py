@@ -16,7 +16,7 @@ from flows.tasks import RunSummary
 def nightly(source: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> RunSummary:
     """Fetch what changed on the sources and publish every new document version."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
-    summary = RunSummary(warehouse=tasks.describe(cfg.warehouse))
+    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
     try:
         with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
             tasks.prepare_warehouse(cfg)

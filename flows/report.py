@@ -1,9 +1,11 @@
-"""What a run shows in the Prefect UI: artifacts built from the run's summary."""
+"""What a run shows in the Prefect UI: artifacts built from the run's summary and the warehouse."""
 
 from __future__ import annotations
 
 from prefect.artifacts import create_markdown_artifact
 
+import load
+import report
 from darien.config import Settings
 from flows.tasks import RunSummary
 
@@ -25,8 +27,18 @@ def documents_table(summary: RunSummary) -> str:
 
 
 def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
-    """Attach the run's summary and documents table to the flow run."""
-    body = "\n\n".join(
-        ["\n".join(f"- {line}" for line in summary.lines() + summary.warnings), documents_table(summary)]
-    )
-    create_markdown_artifact(key="documents", markdown=body, description="Documents of this run")
+    """Attach the run's documents, the warehouse's state, the latest figures and the chart to the run."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        state = report.status(engine)
+        latest = report.latest_month(engine)
+        chart = report.chart(engine, cfg.data_dir / "reports" / "transit_by_region.png")
+    finally:
+        engine.dispose()
+    head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)
+    create_markdown_artifact(key="documents", description="Documents of this run",
+                             markdown=f"{head}\n\n{documents_table(summary)}")
+    create_markdown_artifact(key="warehouse-status", description="Loads, freshness and quarantine",
+                             markdown=state.markdown())
+    create_markdown_artifact(key="latest-figures", description="The newest month by region and country",
+                             markdown=f"{latest}\n\nChart: `{chart.resolve()}` (monthly transit by region)")

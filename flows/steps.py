@@ -108,3 +108,17 @@ def pending(cfg: Settings, pipeline_version: str | None, years: range | None = N
         rows = [r for r in rows if r.year is None or r.year in years]
     # Publish oldest years first so a backfill advances one year after the other.
     return sorted(rows, key=lambda r: (r.year or 0, str(r.first_seen_at), r.sha256))
+
+
+def selected(cfg: Settings, prefixes: list[str], quarantined: bool) -> list:
+    """Stored versions whose sha256 starts with one of `prefixes`, plus the quarantined/failed ones."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        rows = load.ledger.stored(engine)
+    finally:
+        engine.dispose()
+    unknown = [p for p in prefixes if not any(r.sha256.startswith(p) for r in rows)]
+    if unknown:
+        raise LookupError(f"no stored document version with sha256 {', '.join(unknown)}")
+    return [r for r in rows if any(r.sha256.startswith(p) for p in prefixes)
+            or (quarantined and r.status in ("quarantined", "failed"))]

@@ -62,13 +62,6 @@ class RunSummary:
         ]
 
 
-def describe(url: str) -> str:
-    """A warehouse URL fit for logs and artifacts: the password hidden."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def _logger() -> logging.Logger | logging.LoggerAdapter:
     try:
         return get_run_logger()

@@ -1,0 +1,33 @@
+"""Reprocess: parse, validate and publish stored document versions again, e.g. after a fix."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+import load
+from darien.config import settings
+from flows import report, steps, tasks
+from flows.tasks import RunSummary
+
+
+@flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=4))
+def reprocess(
+    sha256: list[str] | None = None,
+    quarantined: bool = False,
+    warehouse: str | None = None,
+    data_dir: str | None = None,
+) -> RunSummary:
+    """Run the stored versions named by sha256 (or prefix), or every quarantined/failed one, again."""
+    cfg = settings(warehouse_url=warehouse, data_dir=data_dir)
+    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
+    try:
+        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+            tasks.prepare_warehouse(cfg)
+            todo = steps.selected(cfg, sha256 or [], quarantined)
+            summary.found = len(todo)
+            steps.process(cfg, todo, summary)
+    except tasks.OPERATIONAL_ERRORS as err:
+        return tasks.failed(err)
+    report.publish_artifacts(cfg, summary)
+    return summary
