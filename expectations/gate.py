@@ -9,7 +9,7 @@ import pandas as pd
 
 from darien.contract import PIPELINE_VERSION, SUITES_VERSION, Batch
 from expectations.frames import changes_frame, schema_frame
-from expectations.report import describe
+from expectations.report import offenders, one_line
 from expectations.suites import FRAMES, JUMP_FLOOR, SUITES
 from expectations.verdict import Verdict
 
@@ -82,12 +82,13 @@ def _verdict(results: dict, urls: dict, parameters: dict, run_name: str) -> Verd
             expectations.append(entry)
             if result.success:
                 continue
-            line = describe(name, result)
+            found = offenders(name, result)
             if severity == "critical":
-                failures.append(line)
+                failures.append(one_line(found))
                 first_failing_suite = first_failing_suite or name
             else:
-                warnings.append(line)
+                # A warning is a fact about one month of one category: one line each.
+                warnings.extend(found)
         suites[name] = {
             "success": all(e["success"] or e["severity"] != "critical" for e in expectations),
             "evaluated": len(expectations),

@@ -55,26 +55,29 @@ def _offender(kind: str, column: str | None, row: dict, params: dict) -> str:
     return f"{kind} on {column}: {row}"
 
 
-def describe(suite: str, result) -> str:
-    """The line for one failing ExpectationValidationResult of `suite`."""
+def offenders(suite: str, result) -> list[str]:
+    """What one failing ExpectationValidationResult of `suite` found: a phrase per offending row."""
     config = result.expectation_config
     kind, kwargs = config.type, config.kwargs
     column = kwargs.get("column")
     info = result.exception_info or {}
     if info.get("raised_exception"):
         message = str(info.get("exception_message") or "").strip().splitlines()[:1]
-        return f"{suite}: {kind} on {column} could not run: {' '.join(message)}"
+        return [f"{suite}: {kind} on {column} could not run: {' '.join(message)}"]
     outcome = result.result or {}
     if kind == "expect_table_row_count_to_be_between":
-        return f"{suite}: the frame has {outcome.get('observed_value')} rows, at least {kwargs.get('min_value')} expected"
+        return [f"{suite}: the frame has {outcome.get('observed_value')} rows, "
+                f"at least {kwargs.get('min_value')} expected"]
     rows = outcome.get("unexpected_index_list") or []
     if not rows or not isinstance(rows[0], dict):
-        return f"{suite}: {kind} on {column} failed: {outcome.get('partial_unexpected_list')}"
-    params = {
-        "min": kwargs.get("min_value"), "max": kwargs.get("max_value"),
-        "columns": kwargs.get("column_list", ()),
-    }
+        return [f"{suite}: {kind} on {column} failed: {outcome.get('partial_unexpected_list')}"]
+    params = {"min": kwargs.get("min_value"), "max": kwargs.get("max_value"),
+              "columns": kwargs.get("column_list", ())}
     # GX lists every offending row; a duplicated key shows up once per copy.
-    lines = list(dict.fromkeys(_offender(kind, column, row, params) for row in rows))
-    more = len(lines) - SHOWN
-    return "; ".join(lines[:SHOWN]) + (f" (and {more} more)" if more > 0 else "")
+    return list(dict.fromkeys(_offender(kind, column, row, params) for row in rows))
+
+
+def one_line(phrases: list[str]) -> str:
+    """The first few phrases on one line, and how many more there are."""
+    more = len(phrases) - SHOWN
+    return "; ".join(phrases[:SHOWN]) + (f" (and {more} more)" if more > 0 else "")

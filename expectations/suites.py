@@ -127,19 +127,20 @@ def build_suites() -> list:
 
     suites = []
     for name, (frame, builder) in SUITES.items():
-        suite = gx.ExpectationSuite(name=name, meta={"suites_version": SUITES_VERSION, "frame": frame})
-        for expectation in builder(gxe):
-            suite.add_expectation(expectation)
-        suites.append(suite)
+        suites.append(gx.ExpectationSuite(
+            name=name, expectations=builder(gxe), meta={"suites_version": SUITES_VERSION, "frame": frame},
+        ))
     return suites
 
 
 def fingerprint() -> str:
     """A digest of every suite's definition: if it changes, SUITES_VERSION must change too."""
+    import great_expectations.expectations as gxe
+
     canon = []
-    for suite in build_suites():
-        for e in suite.expectations:
-            config = e.configuration.to_json_dict()
+    for name, (frame, builder) in SUITES.items():
+        for expectation in builder(gxe):
+            config = expectation.configuration.to_json_dict()
             config.pop("id", None)
-            canon.append([suite.name, config])
+            canon.append([name, frame, config])
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
