@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from darien import contract
+from load import dimensions
 from load.warehouse import duckdb_path
 
 metadata = sa.MetaData()
@@ -166,6 +167,7 @@ def _v2_views_and_indexes(conn: sa.Connection) -> None:
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _v1_tables,
     2: _v2_views_and_indexes,
+    3: dimensions.create,  # dim_country, dim_region and the views that join them
 }
 LATEST = max(MIGRATIONS)
 
