@@ -1,0 +1,52 @@
+"""What a benchmark subprocess runs: the `darien` CLI (without request pacing), or a bare Prefect flow as its baseline.
+
+    python -m bench.driver darien run|backfill ...   the CLI, exactly as `darien` runs it
+    python -m bench.driver bare                      a flow with one no-op task
+
+The crawler spaces requests to one host by a second (extract.session): on a served archive of
+~200 documents that is ~200 s of sleeping per crawl, which would hide every cost the
+benchmark is about. The CLI here gets the same session without pacing; the floor pacing
+adds on the real site (one second per request) is reported beside the table, not measured.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _unpaced() -> None:
+    import extract.session
+
+    # The crawl shares one per-process session (shared_session): install it unpaced.
+    extract.session._shared = extract.session.make_session(min_interval=0)
+
+
+def bare() -> int:
+    from prefect import flow, task
+
+    @task
+    def nothing() -> None:
+        return None
+
+    @flow(name="bare")
+    def empty() -> None:
+        nothing()
+
+    empty()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["bare"]:
+        return bare()
+    if argv[:1] == ["darien"]:
+        _unpaced()
+        from darien.cli import main as darien
+
+        return darien(argv[1:])
+    print(f"bench.driver: unknown command {argv[:1]}; use 'darien ...' or 'bare'", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

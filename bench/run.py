@@ -1,0 +1,473 @@
+"""`make bench`: every case beside its bare baseline in the same run, medians, ratios and goals.
+
+    python -m bench.run           full run; exits 1 when a goal is missed
+    python -m bench.run --quick   a few documents, 20,000 rows, one repetition; judges nothing
+
+Prints one table and writes bench/results.json. Ratios, not seconds, are what count: the
+machine is small and noisy. "×" is case time / baseline time for `≤` goals and baseline
+time / case time (a speed-up or a throughput share) for `≥` goals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench import corpus
+from bench.site import Site
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+PYTHON = sys.executable
+PG_BASE = os.environ.get("DARIEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MEMORY_LIMIT_MB = 1536
+
+
+@dataclass
+class Row:
+    case: str
+    baseline_s: float | None
+    case_s: float | None
+    ratio: float | None
+    goal: str
+    passed: bool | None
+    note: str = ""
+    samples: dict = field(default_factory=dict)
+
+
+@dataclass
+class Profile:
+    quick: bool
+    reps: int
+    flow_reps: int
+    rows: int
+    years: tuple[int, ...]
+    months: int
+    real: bool
+
+
+FULL = Profile(False, reps=5, flow_reps=3, rows=1_000_000, years=corpus.YEARS, months=12, real=True)
+QUICK = Profile(True, reps=1, flow_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False)
+
+
+# ------------------------------------------------------------------ helpers
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def side_by_side(case, baseline, reps: int) -> tuple[list[float], list[float]]:
+    """Alternate case and baseline `reps` times so drift on the machine hits both alike."""
+    case_s, base_s = [], []
+    for _ in range(reps):
+        base_s.append(timed(baseline))
+        case_s.append(timed(case))
+    return case_s, base_s
+
+
+def at_most(case_s: list[float], base_s: list[float], name: str, factor: float, quick: bool) -> Row:
+    ratio = median(case_s) / median(base_s)
+    return Row(name, median(base_s), median(case_s), ratio, f"≤ {factor:g}×",
+               None if quick else ratio <= factor, samples={"case": case_s, "baseline": base_s})
+
+
+def at_least(case_s: list[float], base_s: list[float], name: str, factor: float, quick: bool) -> Row:
+    ratio = median(base_s) / median(case_s)
+    return Row(name, median(base_s), median(case_s), ratio, f"≥ {factor:g}×",
+               None if quick else ratio >= factor, samples={"case": case_s, "baseline": base_s})
+
+
+# ------------------------------------------------------------------ process trees
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and all its descendants, from /proc/<pid>/status VmRSS."""
+    tree, total, todo = _children(), 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += tree.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def run_tree(argv: list[str], env: dict, label: str) -> tuple[float, float, str]:
+    """Run a subprocess; return its wall time, the peak RSS (MB) of its process tree, and its stdout."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    peak = [0.0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if proc.returncode not in (0, 3):  # 3: finished, some documents quarantined (named on stderr)
+        tail = (err or out).strip().splitlines()[-5:]
+        raise RuntimeError(f"{label}: exit {proc.returncode}: {' | '.join(tail)}")
+    return elapsed, peak[0], out
+
+
+# ------------------------------------------------------------------ Prefect server
+
+class PrefectServer:
+    """One Prefect server on 127.0.0.1 for the whole bench run: every flow subprocess talks to it."""
+
+    def __init__(self, home: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                    "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
+                    "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "PrefectServer":
+        prefect = str(Path(PYTHON).with_name("prefect"))
+        self.proc = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port",
+                                      str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/health", timeout=2):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"prefect server exited with {self.proc.returncode}") from None
+                time.sleep(0.5)
+        raise RuntimeError("prefect server did not answer /api/health within 90 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)  # the server's own process group (start_new_session)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+
+
+# ------------------------------------------------------------------ cases
+
+def parse_case(p: Profile) -> Row:
+    """transform.parse_document of the real 2023 PDF vs bare pdfplumber extract_words over its pages."""
+    import pdfplumber
+
+    import transform
+
+    document = corpus.SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
+
+    def bare() -> None:
+        with pdfplumber.open(document) as pdf:
+            for page in pdf.pages:
+                page.extract_words()
+                page.close()
+
+    def case() -> None:
+        transform.parse_document(document)
+
+    bare(), case()  # imports and first-use caches outside the timing
+    case_s, base_s = side_by_side(case, bare, max(p.reps, 1) * (1 if p.quick else 2))
+    return at_most(case_s, base_s, "parse one real document", 1.5, p.quick)
+
+
+def flow_cases(p: Profile, work: Path) -> list[Row]:
+    """Backfill at 2 workers vs 1, the unchanged nightly vs a bare flow, and memory, all in subprocesses."""
+    rows = []
+    archive = corpus.build(years=p.years, months=p.months, real=p.real)
+    half = corpus.build(years=p.years[: max(1, len(p.years) // 2)], months=p.months, real=p.real)
+    with PrefectServer(work / "prefect") as server, Site(archive) as site:
+        years = ["--from-year", str(min(p.years[0], 2022)), "--to-year", str(max(p.years[-1], 2023))]
+
+        def backfill(workers: int, served: Site, tag: str) -> tuple[float, float, Path, str]:
+            data = work / f"data-{tag}-{uuid.uuid4().hex[:6]}"
+            env = {**server.env, "DARIEN_PARSE_WORKERS": str(workers)}
+            argv = [PYTHON, "-m", "bench.driver", "darien", "backfill", "--force",
+                    "--source", corpus.sources(served.url), "--data-dir", str(data), *years]
+            seconds, peak, out = run_tree(argv, env, f"backfill ({workers} worker(s))")
+            return seconds, peak, data, out.strip().splitlines()[0] if out.strip() else ""
+
+        two, one, peaks = [], [], []
+        loaded = None
+        summary = ""
+        for _ in range(p.flow_reps):
+            s1, m1, _, _ = backfill(1, site, "w1")
+            s2, m2, loaded, summary = backfill(2, site, "w2")
+            one.append(s1)
+            two.append(s2)
+            peaks += [m1, m2]
+        row = at_least(two, one, f"backfill --force, {site.documents} docs: 2 workers vs 1", 1.6, p.quick)
+        row.note = summary
+        rows.append(row)
+
+        # The nightly on a warehouse that holds everything the site serves: all 304/unchanged.
+        nightly_argv = [PYTHON, "-m", "bench.driver", "darien", "run",
+                        "--source", corpus.sources(site.url), "--data-dir", str(loaded)]
+        bare_argv = [PYTHON, "-m", "bench.driver", "bare"]
+        case_s, base_s, out = [], [], ""
+        for _ in range(p.flow_reps):
+            base_s.append(run_tree(bare_argv, server.env, "bare flow")[0])
+            seconds, _, out = run_tree(nightly_argv, server.env, "nightly")
+            case_s.append(seconds)
+        row = at_most(case_s, base_s, "nightly, nothing changed vs bare flow", 1.5, p.quick)
+        row.note = out.strip().splitlines()[0] if out.strip() else ""
+        rows.append(row)
+
+        peak = max(peaks)
+        rows.append(Row("memory: peak RSS of backfill tree (MB)", MEMORY_LIMIT_MB, peak,
+                        peak / MEMORY_LIMIT_MB, "≤ 1.0 of 1.5 GB",
+                        None if p.quick else peak <= MEMORY_LIMIT_MB, samples={"peaks_mb": peaks}))
+        with Site(half) as small:
+            _, half_peak, _, _ = backfill(2, small, "half")
+        full_peak = max(m for m in peaks[1::2])  # the 2-worker runs, as the half-archive run
+        growth = full_peak / half_peak
+        rows.append(Row(f"memory: {small.documents} → {site.documents} docs (MB)", half_peak, full_peak,
+                        growth, "< 1.2×", None if p.quick else growth < 1.2))
+    return rows
+
+
+def synthetic_batch(n: int, sha: str, as_of: date):
+    """A Batch of `n` contract rows over 16 years × 12 months of made-up country categories."""
+    import numpy as np
+    import pandas as pd
+
+    from darien import contract
+
+    cells = 16 * 12
+    per_cell = -(-n // cells)
+    idx = np.arange(n)
+    cell, cat = idx // per_cell, idx % per_cell
+    codes = np.char.add("C", np.char.zfill(cat.astype(str), 5))
+    rng = np.random.default_rng(7)
+    url = "http://127.0.0.1/bench/synthetic.pdf"
+    rows = pd.DataFrame({
+        "year": 2010 + cell // 12, "month": cell % 12 + 1, "breakdown": "country",
+        "category": codes, "label": codes, "persons": rng.integers(0, 90_000, n),
+        "note": None, "preliminary": False, "as_of": pd.Timestamp(as_of), "source_url": url,
+        "source_sha256": sha, "source_table": "Cuadro No. 003", "source_page": 2,
+        "pipeline_version": contract.PIPELINE_VERSION, "load_id": None,
+        "loaded_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
+    }).astype(contract.COLUMNS)
+    return contract.Batch(source_url=url, source_sha256=sha, year=2025, as_of=as_of,
+                          preliminary=False, rows=rows, reconciliation=contract.empty_reconciliation())
+
+
+_PK_TABLE = ("CREATE TABLE {name} (year INTEGER NOT NULL, month INTEGER NOT NULL, breakdown VARCHAR NOT NULL,"
+             " category VARCHAR NOT NULL, label VARCHAR NOT NULL, persons BIGINT NOT NULL, note VARCHAR,"
+             " preliminary BOOLEAN NOT NULL, as_of DATE NOT NULL, source_url VARCHAR NOT NULL,"
+             " source_sha256 VARCHAR NOT NULL, source_table VARCHAR NOT NULL, source_page INTEGER NOT NULL,"
+             " pipeline_version VARCHAR NOT NULL, load_id VARCHAR, loaded_at TIMESTAMP WITH TIME ZONE,"
+             " PRIMARY KEY (year, month, breakdown, category))")
+
+
+def publish_cases(p: Profile, work: Path) -> list[Row]:
+    """load.publish of synthetic rows (then the same figures again in a newer document) vs bulk loads."""
+    import sqlalchemy as sa
+
+    import load
+
+    first = synthetic_batch(p.rows, "a" * 64, date(2025, 12, 31))
+    again = synthetic_batch(p.rows, "b" * 64, date(2025, 12, 31) + timedelta(days=1))
+    again.rows["persons"] = first.rows["persons"]
+    rows = []
+    admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
+
+    def pg_schema() -> tuple[str, str]:
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        return schema, f"{PG_BASE}?options=-csearch_path%3D{schema}"
+
+    def drop(schema: str) -> None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+    def pg_copy() -> float:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        schema, url = pg_schema()
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            raw = engine.raw_connection()
+            try:
+                with raw.cursor() as cursor:
+                    cursor.execute(_PK_TABLE.format(name="bare_copy"))
+                raw.commit()
+                started = time.perf_counter()
+                sink = pa.BufferOutputStream()
+                table = pa.Table.from_pandas(first.rows, preserve_index=False).combine_chunks()
+                pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
+                                                                quoting_style="all_valid"))
+                with raw.cursor() as cursor:
+                    with cursor.copy("COPY bare_copy FROM STDIN (FORMAT csv)") as copy:
+                        copy.write(memoryview(sink.getvalue()))
+                raw.commit()
+                return time.perf_counter() - started
+            finally:
+                raw.close()
+        finally:
+            engine.dispose()
+            drop(schema)
+
+    def publish_twice(url: str) -> tuple[float, float]:
+        engine = load.connect(url)
+        try:
+            load.ensure_schema(engine)
+            once = timed(lambda: load.publish(engine, first))
+            twice = timed(lambda: load.publish(engine, again))
+        finally:
+            engine.dispose()
+        return once, twice
+
+    base_s, once_s, twice_s = [], [], []
+    for _ in range(p.reps if p.quick else 3):
+        base_s.append(pg_copy())
+        schema, url = pg_schema()
+        try:
+            once, twice = publish_twice(url)
+        finally:
+            drop(schema)
+        once_s.append(once)
+        twice_s.append(twice)
+    admin.dispose()
+    rows.append(at_least(once_s, base_s, f"publish {p.rows:,} rows, PostgreSQL vs COPY", 0.5, p.quick))
+    rows.append(at_least(twice_s, base_s, "republish same figures, PostgreSQL vs COPY", 0.5, p.quick))
+
+    import duckdb
+
+    def duck_insert() -> float:
+        folder = Path(tempfile.mkdtemp(dir=work))
+        conn = duckdb.connect(str(folder / "bare.duckdb"))
+        try:
+            conn.execute(_PK_TABLE.format(name="bare_insert"))
+            frame = first.rows
+            started = time.perf_counter()
+            conn.register("bare_frame", frame)
+            conn.execute("INSERT INTO bare_insert SELECT * FROM bare_frame")
+            conn.unregister("bare_frame")
+            return time.perf_counter() - started
+        finally:
+            conn.close()
+            shutil.rmtree(folder)
+
+    base_s, once_s, twice_s = [], [], []
+    for _ in range(p.reps if p.quick else 3):
+        base_s.append(duck_insert())
+        folder = Path(tempfile.mkdtemp(dir=work))
+        try:
+            once, twice = publish_twice(f"duckdb:///{folder / 'warehouse.duckdb'}")
+        finally:
+            shutil.rmtree(folder)
+        once_s.append(once)
+        twice_s.append(twice)
+    rows.append(at_least(once_s, base_s, f"publish {p.rows:,} rows, DuckDB vs INSERT…SELECT", 0.5, p.quick))
+    rows.append(at_least(twice_s, base_s, "republish same figures, DuckDB vs INSERT…SELECT", 0.5, p.quick))
+    return rows
+
+
+# ------------------------------------------------------------------ report
+
+def machine() -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal:"))
+    return {"cpus": os.cpu_count(), "cpu": model, "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "python": platform.python_version()}
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(rows: list[Row]) -> str:
+    header = ("case", "baseline", "case", "ratio", "goal", "result")
+    lines = [header] + [(r.case, _fmt(r.baseline_s), _fmt(r.case_s), f"{r.ratio:.2f}×", r.goal,
+                         "not judged" if r.passed is None else "pass" if r.passed else "FAIL")
+                        for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |" for line in lines]
+    out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repetition, no goals judged")
+    args = parser.parse_args(argv)
+    p = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
+        work = Path(tmp)
+        for step in (lambda: [parse_case(p)], lambda: publish_cases(p, work), lambda: flow_cases(p, work)):
+            for row in step():
+                rows.append(row)
+                print(f"  {row.case}: {row.ratio:.2f}× ({_fmt(row.baseline_s)} → {_fmt(row.case_s)})",
+                      flush=True)
+    print()
+    print(table(rows))
+    for row in rows:
+        if row.note:
+            print(f"  {row.case}: {row.note}")
+    info = machine()
+    print(f"\n{info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB, Python {info['python']}; "
+          f"{'quick' if p.quick else 'full'} run in {time.perf_counter() - started:.0f} s. "
+          "Seconds are medians; backfill and nightly run without the crawler's 1 s/request pacing.")
+    RESULTS.write_text(json.dumps({"mode": "quick" if p.quick else "full", "machine": info,
+                                   "rows": [asdict(r) for r in rows]}, indent=1, ensure_ascii=False))
+    missed = [r.case for r in rows if r.passed is False]
+    if missed and not p.quick:
+        print(f"goals missed: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
