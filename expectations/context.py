@@ -25,6 +25,12 @@ INDEX_LIMIT = 210
 DATASOURCE = "darien"
 BATCH_DEFINITION = "whole"
 
+
+
+class GateError(RuntimeError):
+    """The GX context under gx_dir cannot be opened or set up (the message names the folder)."""
+
+
 _cache: dict[tuple[Path, Path], Gate] = {}
 _cache_lock = threading.Lock()
 
@@ -62,8 +68,12 @@ def open_gate(gx_dir: Path, docs_dir: Path) -> Gate:
         gate = _cache.get(key)
         if gate is None:
             lock_path = key[0] / ".darien.lock"
-            with _file_lock(lock_path):
-                gate = _cache[key] = _set_up(*key, lock_path)
+            try:
+                with _file_lock(lock_path):
+                    gate = _cache[key] = _set_up(*key, lock_path)
+            except Exception as error:
+                reason = " ".join(str(error).split())[:300] or type(error).__name__
+                raise GateError(f"{key[0]}: cannot set up the Great Expectations context: {reason}") from error
         return gate
 
 

@@ -45,11 +45,15 @@ def validate(batch: Batch, *, gx_dir: Path, docs_dir: Path, jump_factor: float =
 
 
 def _with_index_columns(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """`df`, with any missing index column added empty so GX can still name the rows (schema fails first)."""
+    """`df` as GX should see it: a unique index, and every column that names a row (empty if missing).
+
+    A missing column fails the schema suite first; adding it empty lets the others still run.
+    """
+    if not df.index.is_unique:
+        # GX finds offending rows by index label: a repeated label would name many rows.
+        df = df.reset_index(drop=True)
     missing = [c for c in columns if c not in df.columns]
-    if not missing:
-        return df
-    return df.assign(**{c: pd.Series(pd.NA, index=df.index, dtype="object") for c in missing})
+    return df.assign(**{c: None for c in missing}) if missing else df
 
 
 def _docs_url(context, identifier) -> str | None:

@@ -15,7 +15,7 @@ def _v(value) -> str:
         return "null"
     if isinstance(value, str):
         return repr(value)
-    if hasattr(value, "item"):
+    if hasattr(value, "item") and getattr(value, "size", 1) == 1:
         value = value.item()
     if isinstance(value, float):
         return f"{value:g}"

@@ -95,3 +95,17 @@ def test_two_processes_share_one_fresh_context(tmp_path):
     assert urls[0] != urls[1]
     assert all(Path(url.removeprefix("file://")).is_file() for url in urls)
     assert len(list((tmp_path / "gx" / "expectations").glob("*.json"))) == len(SUITES)
+
+
+def test_an_unusable_gx_dir_is_one_line_naming_it(tmp_path):
+    gx_dir = tmp_path / "gx"
+    gx_dir.mkdir()
+    (gx_dir / "great_expectations.yml").write_text("config_version: [this is not\n")
+    try:
+        expectations.validate(region_2022(), gx_dir=gx_dir, docs_dir=tmp_path / "docs")
+    except expectations.GateError as error:
+        message = str(error)
+    else:
+        raise AssertionError("a broken great_expectations.yml was accepted")
+    assert message.startswith(f"{gx_dir}: cannot set up the Great Expectations context: ")
+    assert "\n" not in message

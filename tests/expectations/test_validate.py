@@ -154,6 +154,10 @@ def test_a_jump_warns_without_blocking_and_small_counts_do_not(dirs):
     jumps = verdict.summary["suites"]["darien_jumps"]
     assert jumps["success"] and jumps["failed"] == 1
     assert expectations.validate(region_2022(countries=True), **dirs, jump_factor=61).warnings == []
+    assert expectations.validate(region_2022(countries=True), **dirs, jump_factor=20).warnings == [
+        "month-over-month change in country VEN (label 'Venezuela') month 11: 40593 -> 668 "
+        "(x60.8, beyond factor 20)"
+    ]
 
 
 def test_a_failed_batch_still_reports_its_warnings(dirs):
@@ -172,6 +176,17 @@ def test_every_validation_keeps_its_own_data_docs_page(dirs):
         assert "2022-7b05a39a3b64" in verdict.docs_url  # the run is named after its document
     assert "darien_schema" in _path(first.docs_url).read_text()
     assert (dirs["docs_dir"] / "index.html").is_file()
+
+
+def test_the_batch_is_left_as_it_was_and_a_repeated_index_still_names_rows(dirs):
+    batch = region_2022()
+    batch.rows.index = [0] * len(batch.rows)  # as pd.concat without ignore_index leaves it
+    batch.rows.loc[:, "persons"] = batch.rows["persons"].where(
+        ~(batch.rows["category"] == "eurasia").to_numpy() | (batch.rows["month"] != 4).to_numpy(), -2)
+    before = batch.rows.copy()
+    verdict = expectations.validate(batch, **dirs)
+    assert verdict.failures == ["persons -2 outside >= 0 in region eurasia (label 'Eurasia') month 4"]
+    pd.testing.assert_frame_equal(batch.rows, before)
 
 
 def test_the_key_of_the_contract_is_what_the_key_suite_checks():
