@@ -1,0 +1,170 @@
+"""Open exports after a publish: CSV and Parquet of every table, a Frictionless data package, a read-only DuckDB.
+
+Every file is written beside its final name and renamed into place, and datapackage.json
+last, so a reader never sees a half-written file. Analysts read these or `darien.duckdb`,
+never the warehouse file the pipeline writes (an open DuckDB reader blocks the writer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from darien import contract
+from export import codebook
+
+SNAPSHOT = "darien.duckdb"
+DESCRIPTOR = "datapackage.json"
+SOURCE = {
+    "title": "Servicio Nacional de Migración de Panamá (SNM): Tránsito irregular por Darién",
+    "path": "https://www.migracion.gob.pa/estadisticas/",
+}
+# SNM states no licence on these public government statistics: say so rather than invent one.
+LICENCE = {
+    "title": "Public statistics of Panama's SNM, no licence stated by the source; cite SNM as the source",
+    "path": "https://www.migracion.gob.pa/estadisticas/",
+}
+
+INTEGER = {"year", "month", "persons", "source_page"}
+NUMBER = {"share"}
+BOOLEAN = {"preliminary", "derived", "printed"}
+DATE = {"as_of"}
+DATETIME = {"loaded_at"}
+
+
+@dataclass
+class Exported:
+    """What one export wrote: the folder, the tables and their row counts."""
+
+    folder: Path
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def files(self) -> list[Path]:
+        names = [f"{t}.{ext}" for t in self.rows for ext in ("csv", "parquet")]
+        return [self.folder / n for n in (*names, DESCRIPTOR, SNAPSHOT)]
+
+
+def field_type(column: str) -> str:
+    """The Frictionless type of an exported column."""
+    for names, kind in ((INTEGER, "integer"), (NUMBER, "number"), (BOOLEAN, "boolean"),
+                        (DATE, "date"), (DATETIME, "datetime")):
+        if column in names:
+            return kind
+    return "string"
+
+
+def read_table(engine: sa.Engine, name: str) -> pd.DataFrame:
+    """One exported table or view, in primary-key order, with the codebook's types."""
+    _, key = codebook.TABLES[name]
+    with engine.connect() as conn:
+        frame = pd.read_sql(sa.text(f"SELECT * FROM {name} ORDER BY {', '.join(key)}"), conn)
+    for column in frame.columns:
+        kind = field_type(column)
+        if kind == "integer":
+            frame[column] = frame[column].astype("Int64")
+        elif kind == "number":
+            frame[column] = frame[column].astype("Float64")
+        elif kind == "boolean":
+            frame[column] = frame[column].astype("boolean")
+        elif kind == "date":
+            frame[column] = pd.to_datetime(frame[column]).dt.date
+        elif kind == "datetime":
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        else:
+            frame[column] = frame[column].astype("string")
+    return frame
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    out = frame.copy()
+    for column in out.columns:
+        if field_type(column) == "datetime":
+            out[column] = out[column].map(lambda v: v.isoformat() if pd.notna(v) else None)
+        elif field_type(column) == "boolean":
+            out[column] = out[column].map({True: "true", False: "false"})
+    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def resource(name: str, frame: pd.DataFrame) -> dict:
+    """The data package resource describing one exported CSV."""
+    what, key = codebook.TABLES[name]
+    return {
+        "name": name.replace("_", "-"),
+        "profile": "tabular-data-resource",
+        "path": f"{name}.csv",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "description": f"One row: {what}. Same rows in {name}.parquet.",
+        "schema": {
+            "fields": [{"name": c, "type": field_type(c), "description": codebook.COLUMNS[c]}
+                       for c in frame.columns],
+            "primaryKey": list(key),
+        },
+    }
+
+
+def descriptor(frames: dict[str, pd.DataFrame], created: datetime) -> dict:
+    """The datapackage.json of the exports: resources, codebook, licence and source."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "darien-transit",
+        "title": "Irregular transit through the Darién (Panama SNM), monthly",
+        "description": codebook.markdown(),
+        "created": created.isoformat(timespec="seconds"),
+        "licenses": [LICENCE],
+        "sources": [SOURCE],
+        "codebook": {
+            "traps": list(codebook.TRAPS),
+            "breakdowns": {name: {"counts": b.counts, "years": b.years}
+                           for name, b in codebook.BREAKDOWNS.items()},
+            "categories": codebook.categories(),
+        },
+        "resources": [resource(name, frame) for name, frame in frames.items()],
+    }
+
+
+def _snapshot(frames: dict[str, pd.DataFrame], path: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(path)) as conn:
+        for name, frame in frames.items():
+            conn.register("_frame", frame)
+            conn.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
+            conn.unregister("_frame")
+    # Read-only on disk too: a reader cannot change what the next export replaces.
+    path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+
+def write_exports(engine: sa.Engine, folder: Path, *, now: datetime | None = None) -> Exported:
+    """Export darien_transit, every view and both dimensions to `folder`: CSV, Parquet, datapackage.json, darien.duckdb."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = {name: read_table(engine, name) for name in codebook.TABLES}
+    for name, frame in frames.items():
+        _atomic(folder / f"{name}.csv", lambda p, f=frame: _csv(f, p))
+        _atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+    _atomic(folder / SNAPSHOT, lambda p: _snapshot(frames, p))
+    package = descriptor(frames, now or datetime.now(timezone.utc))
+    _atomic(folder / DESCRIPTOR, lambda p: p.write_text(
+        json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"))
+    return Exported(folder, {name: len(frame) for name, frame in frames.items()})
+
+
+assert set(contract.COLUMNS) <= set(codebook.COLUMNS)
