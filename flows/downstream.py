@@ -1,0 +1,64 @@
+"""After a publish: exports for analysts, then the checks that tell the team the source went stale or changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+import load
+from load import dimensions
+from darien.config import Settings
+from export import checks, package
+from flows.tasks import RunSummary
+
+WARNING_EVENT = "darien.run.warning"
+
+
+@task(name="after publish", cache_policy=NONE)
+def after_publish(cfg: Settings, summary: RunSummary, listed: Mapping[str, int] | None = None) -> list[str]:
+    """Export the warehouse, compare it with SNM's published figures, check freshness; return the warnings.
+
+    `listed` (source -> documents it listed this run) lets a source that went silent be named.
+    Call it inside the run lock: it refreshes the dimension tables.
+    """
+    engine = load.connect(cfg.warehouse)
+    try:
+        dimensions.refresh(engine)
+        exported = package.write_exports(engine, cfg.exports_dir)
+        warnings = checks.published_figure_warnings(engine)
+        warnings += checks.freshness_warnings(engine, cfg.freshness_days)
+        if listed is not None:
+            warnings += checks.silent_source_warnings(listed, load.ledger.known_count_by_source(engine))
+    finally:
+        engine.dispose()
+    summary.warnings.extend(warnings)
+    if warnings:
+        _announce(warnings)
+    create_markdown_artifact(
+        key="exports", description="Open exports of this run",
+        markdown=f"Exports in `{exported.folder.resolve()}`:\n\n"
+                 + "\n".join(f"- `{name}`: {rows} rows" for name, rows in exported.rows.items()))
+    return warnings
+
+
+def _announce(warnings: list[str]) -> None:
+    """A markdown artifact and an event per run with warnings, for a Prefect automation to alert on."""
+    from prefect.events import emit_event
+
+    create_markdown_artifact(key="warnings", description="Freshness and published-figure warnings",
+                             markdown="\n".join(f"- {w}" for w in warnings))
+    emit_event(event=WARNING_EVENT, resource={"prefect.resource.id": "darien.warehouse"},
+               payload={"warnings": warnings})
+
+
+def final_state(summary: RunSummary):
+    """The flow's return value: the summary, in a Completed state named "Warning" when there are warnings."""
+    if not summary.warnings:
+        return summary
+    from prefect.states import Completed
+
+    return Completed(name="Warning", message=f"{len(summary.warnings)} warning(s): {summary.warnings[0]}",
+                     data=summary)

@@ -1,0 +1,57 @@
+"""Published-figure and freshness checks, on the real documents and one figure changed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+
+import load
+from export import checks
+
+
+def test_the_real_2022_file_agrees_with_snm_published_figures(engine, batch_2022):
+    load.publish(engine, batch_2022)
+    assert checks.published_figure_warnings(engine) == []
+
+
+def test_a_final_year_whose_total_differs_from_the_published_figure_is_named(engine, batch_2022):
+    # The real 2022 file again, as a later final file whose December total reads 5 more.
+    rows = batch_2022.rows.copy()
+    december = (rows.breakdown == "total") & (rows.month == 12)
+    rows.loc[december, "persons"] += 5
+    sha = hashlib.sha256(b"2022 revised").hexdigest()
+    later = date(2023, 1, 31)  # a later cut-off, so the revised file wins the ranking
+    revised = replace(batch_2022, rows=rows.assign(source_sha256=sha, as_of=pd.Timestamp(later).as_unit("s")),
+                      source_sha256=sha, as_of=later)
+    load.publish(engine, batch_2022)
+    load.publish(engine, revised)
+    warnings = checks.published_figure_warnings(engine)
+    assert warnings == ["2022: the warehouse's annual total 248,289 differs from SNM's published 248,284"]
+
+
+def test_a_preliminary_year_is_not_compared_and_2023_monthly_figures_are(engine, batch_2023):
+    load.publish(engine, batch_2023)
+    assert checks.published_figure_warnings(engine) == []  # Jan-Aug 2023 is preliminary
+    # The 2023 file's months agree with SNM's published monthly series as far as they go.
+    totals = batch_2023.rows[batch_2023.rows.breakdown == "total"].sort_values("month").persons.tolist()
+    assert totals == list(checks.PUBLISHED_MONTHLY[2023][:8])
+
+
+def test_figures_older_than_the_limit_produce_the_freshness_warning(engine, batch_2023):
+    assert checks.freshness_warnings(engine, 45) == ["the warehouse holds no figures yet"]
+    load.publish(engine, batch_2023)  # as of 31 August 2023
+    assert checks.freshness_warnings(engine, 45, today=date(2023, 10, 15)) == []
+    late = checks.freshness_warnings(engine, 45, today=date(2023, 10, 16))
+    assert len(late) == 1 and "as of 2023-08-31, 46 days old" in late[0]
+    assert "DARIEN_FRESHNESS_DAYS=45" in late[0]
+
+
+def test_a_source_that_listed_documents_and_lists_none_is_named():
+    old = "https://www.migracion.gob.pa/inicio/estadisticas"
+    new = "https://www.migracion.gob.pa/estadisticas/"
+    warnings = checks.silent_source_warnings({old: 0, new: 3, "samples/": 0}, {old: 4, new: 2})
+    assert warnings == [f"{old}: lists no documents, the ledger knows 4 from it: "
+                        "the page may have moved or changed shape"]
