@@ -15,7 +15,7 @@ from darien import contract
 from darien.contract import Batch
 from transform.categories import category, condition_breakdown
 from transform.countries import MARKERS, normalise, split_marker
-from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError
+from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError, document_name
 from transform.tables import PrintedDocument, PrintedRow, PrintedTable
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def sniff(data: bytes) -> str | None:
 def parse_document(path: Path, *, source_url: str | None = None, sha256: str | None = None) -> Batch:
     """Every known table of one SNM document as contract rows, with its reconciliation frame."""
     path = Path(path)
-    name = path.name
+    name = document_name(path, source_url)
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -54,7 +54,7 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
     if kind == "pdf":
         from transform.pdf import read_pdf
 
-        printed = read_pdf(path)
+        printed = read_pdf(path, name)
     else:
         from transform.html import read_html
 

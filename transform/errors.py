@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 
+def document_name(path, source_url: str | None = None) -> str:
+    """The name errors give a document: its published file name, not the landing zone's sha256 name."""
+    from pathlib import Path, PurePosixPath
+    from urllib.parse import unquote, urlsplit
+
+    if source_url:
+        published = PurePosixPath(unquote(urlsplit(source_url).path)).name
+        if published:
+            return published
+    return Path(path).name
+
+
 class ParseError(Exception):
     """A document could not be parsed; `str(err)` is one line naming the file and the reason."""
 

@@ -208,11 +208,11 @@ def _failure(name: str, err: Exception, what: str) -> ParseError:
     return UnreadableError(name, f"{what} ({detail})")
 
 
-def read_pdf(path: Path) -> PrintedDocument:
-    """Every table printed in a PDF, with its lines of text and modification date."""
+def read_pdf(path: Path, name: str | None = None) -> PrintedDocument:
+    """Every table printed in a PDF, with its lines of text and modification date (`name` for errors)."""
     import pdfplumber
 
-    name = path.name
+    name = name or path.name
     try:
         pdf = pdfplumber.open(path)
     except (ParseError, MemoryError):

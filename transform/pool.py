@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from darien.contract import Batch
-from transform.errors import ParseError, ParseMemoryError, ParseTimeout, WorkerCrashed
+from transform.errors import ParseError, ParseMemoryError, ParseTimeout, WorkerCrashed, document_name
 
 
 _memory_limit = 0  # bytes of address space this worker may use; 0: no limit
@@ -53,7 +53,7 @@ def _hit_memory_limit() -> bool:
 def _parse(path: Path, source_url: str | None, sha256: str | None, timeout_s: float) -> Batch:
     from transform.document import parse_document
 
-    name = Path(path).name
+    name = document_name(path, source_url)
     expired = []
 
     def expire(signum, frame):
@@ -140,11 +140,11 @@ class ParserPool:
             elif isinstance(error, BrokenProcessPool):
                 self._replace(executor)
                 outer.set_exception(WorkerCrashed(
-                    path.name, "the parser worker process died (crash or killed by the system)"))
+                    document_name(path, source_url), "the parser worker process died (crash or killed by the system)"))
             elif isinstance(error, ParseError):
                 outer.set_exception(error)
             else:
-                outer.set_exception(ParseError(path.name, f"{type(error).__name__}: {error}"))
+                outer.set_exception(ParseError(document_name(path, source_url), f"{type(error).__name__}: {error}"))
 
         inner.add_done_callback(settle)
 

@@ -79,3 +79,13 @@ def test_missing_file(tmp_path):
 def test_errors_survive_pickling_between_processes():
     err = pickle.loads(pickle.dumps(transform.ParseTimeout("a.pdf", "took too long")))
     assert type(err) is transform.ParseTimeout and str(err) == "a.pdf: took too long"
+
+
+def test_errors_name_the_published_file_not_the_landing_zone_name(tmp_path):
+    landed = tmp_path / ("ab" * 32 + ".pdf")
+    landed.write_bytes(b"")
+
+    with pytest.raises(transform.ParseError) as caught:
+        transform.parse_document(landed, source_url="https://www.migracion.gob.pa/images/img2023/pdf/IRREGULARES_POR_%20DARI%C3%89N_2023.pdf")
+
+    assert str(caught.value).startswith("IRREGULARES_POR_ DARIÉN_2023.pdf: ")
