@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the nightly and backfill deployments to PREFECT_API_URL")
     serve.set_defaults(func=cmd_serve)
+
+    deploy = sub.add_parser("deploy", help="register the deployments for the workers of a Prefect work pool")
+    deploy.add_argument("--work-pool", required=True, help="a process work pool on PREFECT_API_URL's server")
+    deploy.set_defaults(func=cmd_deploy)
     return parser
 
 
@@ -179,6 +183,14 @@ def cmd_serve(args) -> int:
     from flows.deployments import serve
 
     serve()
+    return EXIT_OK
+
+
+def cmd_deploy(args) -> int:
+    from flows.deployments import register
+
+    for deployment_id in register(args.work_pool):
+        print(f"registered deployment {deployment_id} for work pool {args.work_pool}")
     return EXIT_OK
 
 

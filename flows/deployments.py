@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
 from flows.backfill import backfill
@@ -13,7 +14,8 @@ TIMEZONE = "America/Panama"
 
 def deployments(work_pool: str | None = None) -> list:
     """Both deployments; with `work_pool`, for workers of that pool instead of `serve`."""
-    pool = dict(work_pool_name=work_pool) if work_pool else {}
+    # Workers import the flows from the installed package, wherever they run.
+    pool = dict(work_pool_name=work_pool, entrypoint_type=EntrypointType.MODULE_PATH) if work_pool else {}
     return [
         nightly.to_deployment(
             name="nightly",
@@ -30,6 +32,11 @@ def deployments(work_pool: str | None = None) -> list:
             **pool,
         ),
     ]
+
+
+def register(work_pool: str) -> list:
+    """Register both deployments for the workers of `work_pool`; returns their ids."""
+    return [d.apply(work_pool_name=work_pool) for d in deployments(work_pool)]
 
 
 def serve() -> None:
