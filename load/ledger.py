@@ -153,10 +153,14 @@ def _select(engine: sa.Engine, where) -> list[LedgerRow]:
 
 
 def pending(engine: sa.Engine, pipeline_version: str) -> list[LedgerRow]:
-    """Stored versions still to process: new, quarantined or failed, or processed by another pipeline version."""
+    """Stored versions still to process: new ones, and any last processed by another pipeline version.
+
+    A version quarantined or failed under this same pipeline version is not pending: the same
+    bytes through the same parser and suites would fail again (`darien reprocess` retries them).
+    """
     d = documents.c
     return _select(engine, (d.sha256 != NO_FILE) & (
-        d.status.in_(("new", "quarantined", "failed"))
+        (d.status == "new")
         | sa.func.coalesce(d.pipeline_version, "").is_distinct_from(pipeline_version)
     ))
 
