@@ -75,7 +75,7 @@ def freshness_warnings(engine: sa.Engine, max_age_days: int, *, today: date | No
 
 
 def silent_source_warnings(listed: Mapping[str, int], known: Mapping[str, int]) -> list[str]:
-    """A warning for every source that lists no document now though the ledger knows documents from it."""
-    return [f"{source}: lists no documents, the ledger knows {known[source]} from it: "
+    """A warning for every source that lists fewer documents now than the ledger knows from it (none, say)."""
+    return [f"{source}: lists {count or 'no'} documents, the ledger knows {known[source]} from it: "
             "the page may have moved or changed shape"
-            for source, count in listed.items() if count == 0 and known.get(source, 0) > 0]
+            for source, count in listed.items() if count < known.get(source, 0)]

@@ -8,7 +8,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import load
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
-from flows import report, steps, tasks
+from flows import downstream, report, steps, tasks
 from flows.tasks import RunSummary
 
 
@@ -31,7 +31,8 @@ def backfill(
             steps.crawl(cfg, summary)
             todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
             steps.process(cfg, todo, summary, years)
+            downstream.after_publish(cfg, summary, summary.listed or None)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
-    return summary
+    return downstream.final_state(summary)

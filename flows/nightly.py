@@ -8,7 +8,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import load
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
-from flows import report, steps, tasks
+from flows import downstream, report, steps, tasks
 from flows.tasks import RunSummary
 
 
@@ -22,7 +22,8 @@ def nightly(source: str | None = None, warehouse: str | None = None, data_dir: s
             tasks.prepare_warehouse(cfg)
             steps.crawl(cfg, summary)
             steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
+            downstream.after_publish(cfg, summary, summary.listed or None)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
-    return summary
+    return downstream.final_state(summary)

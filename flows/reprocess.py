@@ -7,7 +7,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 import load
 from darien.config import settings
-from flows import report, steps, tasks
+from flows import downstream, report, steps, tasks
 from flows.tasks import RunSummary
 
 
@@ -27,7 +27,8 @@ def reprocess(
             todo = steps.selected(cfg, sha256 or [], quarantined)
             summary.found = len(todo)
             steps.process(cfg, todo, summary)
+            downstream.after_publish(cfg, summary, summary.listed or None)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
-    return summary
+    return downstream.final_state(summary)

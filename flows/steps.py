@@ -28,17 +28,12 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
     try:
         previous = {url: replace(v, path=stored_file(cfg, v.sha256))
                     for url, v in load.ledger.latest_by_url(engine).items()}
-        known = load.ledger.known_count_by_source(engine)
     finally:
         engine.dispose()
     for source in cfg.sources:
         links = tasks.discover(cfg, source)
         summary.found += len(links)
-        if len(links) < known.get(source, 0):
-            summary.warnings.append(
-                f"{source}: lists {len(links)} documents, the ledger knows {known[source]}: "
-                "the site may have changed shape"
-            )
+        summary.listed[source] = len(links)
         futures = [tasks.fetch.submit(cfg, link, previous.get(link.url)) for link in links]
         versions: list[DocumentVersion] = [f.result() for f in futures]
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)

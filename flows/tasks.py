@@ -41,6 +41,7 @@ class RunSummary:
     warehouse: str
     found: int = 0
     fetched: int = 0
+    listed: dict[str, int] = field(default_factory=dict)  # source -> documents it listed
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
