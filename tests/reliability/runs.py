@@ -1,0 +1,96 @@
+"""Helpers for tests that drive `darien` in subprocesses and compare warehouses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+
+DARIEN = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "darien")
+
+# Columns a rerun may legitimately change: ids, timestamps, and paths inside the run's data dir.
+IGNORED = {
+    "darien_transit": ("load_id", "loaded_at"),
+    "darien_transit_history": ("load_id", "loaded_at"),
+    "etl_documents": ("first_seen_at", "last_checked_at", "docs_url", "validation"),
+}
+
+
+def darien(*args: str, env: dict, **popen) -> subprocess.Popen:
+    """Start `darien ARGS` in its own session (so a kill of its group reaches its workers)."""
+    return subprocess.Popen([DARIEN, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True, **popen)
+
+
+def run_args(source: str, warehouse: str, data_dir: Path) -> list[str]:
+    return ["run", "--source", source, "--warehouse", warehouse, "--data-dir", str(data_dir)]
+
+
+def finish(child: subprocess.Popen, timeout: float = 120) -> tuple[int, str, str]:
+    out, err = child.communicate(timeout=timeout)
+    return child.returncode, out, err
+
+
+def wait_for(condition: Callable[[], bool], child: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if child.poll() is not None:
+            out, err = child.communicate()
+            raise AssertionError(f"darien exited {child.returncode} before {what}:\n{out}\n{err}")
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def descendants(pid: int) -> list[int]:
+    """Processes whose session is `pid`'s (start_new_session made it the session leader)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == pid:
+            continue
+        try:
+            if os.getsid(int(entry.name)) == pid:
+                found.append(int(entry.name))
+        except (ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def table_contents(url: str, table: str, data_dir: Path | None = None) -> list[tuple]:
+    """A table's rows, sorted, without the IGNORED columns; paths in `data_dir` written as <data>."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(f"SELECT * FROM {table}"))
+            keep = [i for i, c in enumerate(result.keys()) if c not in IGNORED.get(table, ())]
+            rows = [tuple(_plain(r[i], data_dir) for i in keep) for r in result]
+    finally:
+        engine.dispose()
+    return sorted(rows, key=repr)
+
+
+def _plain(value, data_dir: Path | None):
+    if isinstance(value, str) and data_dir is not None:
+        return value.replace(str(data_dir.resolve()), "<data>").replace(str(data_dir), "<data>")
+    return value
+
+
+def warehouse_state(url: str, data_dir: Path | None = None) -> dict[str, list[tuple]]:
+    return {t: table_contents(url, t, data_dir) for t in IGNORED}
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def statuses(url: str) -> dict[str, str]:
+    """Ledger status by document file name (the last path segment of its URL)."""
+    return {u.rsplit("/", 1)[1]: s for u, s in query(url, "SELECT url, status FROM etl_documents")}

@@ -1,0 +1,45 @@
+"""A run killed with SIGKILL must not leave its parser worker processes behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from runs import descendants
+
+REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "transform.ParserPool workers (and the forkserver, resource tracker) outlive a SIGKILLed owner: "
+    "each worker holds both ends of its call queue, so it never sees EOF"))
+def test_parser_workers_exit_when_their_owner_is_killed():
+    owner = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        import transform
+        with transform.ParserPool(2, 60) as pool:
+            pool.submit(Path({str(REAL_2022)!r})).result()
+            print("ready", flush=True)
+            time.sleep(120)
+    """)], stdout=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=Path(__file__).resolve().parents[2])
+    assert owner.stdout.readline().strip() == "ready"
+    assert descendants(owner.pid)
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+    deadline = time.monotonic() + 5
+    while descendants(owner.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = descendants(owner.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -1,0 +1,105 @@
+"""Property-based tests of the number parser, the label/marker splitter and the country mapper (thousands of cases)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pycountry
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from darien.contract import BREAKDOWNS, OTHER_COUNTRIES, UNMAPPED
+from transform.categories import category
+from transform.countries import ALIASES, country_code, split_marker
+from transform.tables import cell_value
+
+MANY = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ISO3 = {c.alpha_3 for c in pycountry.countries}
+
+
+def snm_printed(n: int) -> str:
+    """A figure as SNM prints it: thousands separated by commas, `-` for zero."""
+    return "-" if n == 0 else f"{n:,}"
+
+
+def split_apart(text: str, gaps: list[int]) -> str:
+    """`text` with spaces slipped between its characters, as pdfplumber reads Excel's PDFs (`1 ,071`)."""
+    return "".join(char + " " * gap for char, gap in zip(text, gaps + [0] * len(text)))
+
+
+@MANY
+@given(st.integers(0, 10**9), st.lists(st.integers(0, 2), max_size=13))
+@example(1071, [1]).via("pdfplumber reads '1 ,071' on the 2022 PDF")
+@example(238185, [0, 1]).via("pdfplumber reads '2 38,185'")
+def test_printed_numbers_round_trip(n, gaps):
+    printed = split_apart(snm_printed(n), gaps)
+    assert cell_value(printed) == (None if n == 0 else n)
+
+
+@MANY
+@given(st.text(max_size=40))
+def test_cell_value_never_raises_and_returns_text_it_cannot_read(text):
+    value = cell_value(text)
+    assert value is None or isinstance(value, (int, str))
+    if isinstance(value, str):
+        assert value == text
+    if isinstance(value, int):
+        assert value >= 0 and "".join(text.split()).replace(",", "").isdigit()
+
+
+@MANY
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_cell_value_refuses_misplaced_commas(text):
+    compact = "".join(text.split())
+    if isinstance(cell_value(text), int) and "," in compact:
+        groups = compact.split(",")
+        assert 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll"), max_codepoint=0x24F)
+                | st.sampled_from(" .-'"), min_size=1, max_size=40).filter(lambda s: s.strip())
+
+
+@MANY
+@given(NAMES, st.integers(0, 99), st.sampled_from(["", " ", "  "]))
+def test_marker_splits_off_and_back(name, number, gap):
+    label = f"{name}{gap}({number})"
+    assert split_marker(label) == (name.strip(), f"({number})")
+    assert split_marker(name) == (name.strip(), None)
+
+
+@MANY
+@given(st.text())
+def test_split_marker_never_raises(label):
+    name, marker = split_marker(label)
+    assert isinstance(name, str) and (marker is None or (marker[0], marker[-1]) == ("(", ")"))
+
+
+@MANY
+@given(st.text())
+def test_country_mapper_gives_a_code_or_unmapped(label):
+    assert country_code(label) in ISO3 | {OTHER_COUNTRIES, UNMAPPED}
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@MANY
+@given(st.sampled_from(sorted(ALIASES)), st.sampled_from(["", "(1)", " (1)", " (2)"]),
+       st.sampled_from([str, str.upper, str.lower, _strip_accents]), st.sampled_from(["", " ", "  "]))
+def test_country_spelling_variants_map_alike(alias, marker, spelling, padding):
+    printed = f"{padding}{spelling(alias)}{marker}{padding}"
+    assert country_code(printed) == ALIASES[alias]
+
+
+@MANY
+@given(st.sampled_from(sorted(set(BREAKDOWNS) - {"total"})), st.text(max_size=80))
+def test_category_is_allowed_or_unmapped(breakdown, label):
+    # "total" rows never reach category(): the document's Total row is read apart.
+    found = category(breakdown, label)
+    allowed = BREAKDOWNS[breakdown]
+    if allowed is None:
+        assert found in ISO3 | {OTHER_COUNTRIES, UNMAPPED}
+    else:
+        assert found in allowed or found == UNMAPPED
