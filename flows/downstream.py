@@ -11,8 +11,8 @@ from prefect.cache_policies import NONE
 import load
 from load import dimensions
 from darien.config import Settings
-from export import checks, package
-from flows.tasks import RunSummary
+from export import checks, package, retention
+from flows.tasks import RunSummary, run_logger
 
 WARNING_EVENT = "darien.run.warning"
 
@@ -34,6 +34,8 @@ def after_publish(cfg: Settings, summary: RunSummary, listed: Mapping[str, int] 
             warnings += checks.silent_source_warnings(listed, load.ledger.known_count_by_source(engine))
     finally:
         engine.dispose()
+    for path in retention.prune(cfg, retention.retention_policy()):
+        run_logger().info("retention: removed %s", path)
     summary.warnings.extend(warnings)
     if warnings:
         _announce(warnings)

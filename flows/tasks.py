@@ -63,9 +63,9 @@ class RunSummary:
         ]
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:
+def run_logger() -> logging.Logger | logging.LoggerAdapter:
     try:
-        return get_run_logger()
+        return get_runrun_logger()
     except Exception:  # called with .fn() outside a run
         return logging.getLogger("flows")
 
@@ -102,7 +102,7 @@ def fetch(cfg: Settings, link: extract.Link, previous: DocumentVersion | None) -
     finally:
         engine.dispose()
     if version.error:
-        _logger().warning(version.error)
+        run_logger().warning(version.error)
     return version
 
 
@@ -136,7 +136,7 @@ def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
         )
     finally:
         engine.dispose()
-    _logger().error("%s quarantined in %s: %s", batch.source_url, folder, verdict.failures[0])
+    run_logger().error("%s quarantined in %s: %s", batch.source_url, folder, verdict.failures[0])
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
                            verdict.failures[0], docs_url=verdict.docs_url)
 
@@ -151,7 +151,7 @@ def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> Do
     finally:
         engine.dispose()
     for warning in verdict.warnings:
-        _logger().warning("%s: %s", batch.source_url, warning)
+        run_logger().warning("%s: %s", batch.source_url, warning)
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "loaded",
                            inserted=stats.inserted, updated=stats.updated, deleted=stats.deleted,
                            docs_url=verdict.docs_url)
@@ -165,7 +165,7 @@ def record_failure(cfg: Settings, url: str, sha256: str, error: str) -> Document
                                pipeline_version=PIPELINE_VERSION)
     finally:
         engine.dispose()
-    _logger().error(error)
+    run_logger().error(error)
     return DocumentOutcome(url, sha256, None, "failed", error)
 
 
@@ -176,5 +176,5 @@ def failed(err: Exception):
     """End a flow run Failed with a one-line message (no traceback in the logs) carrying `err`."""
     from prefect.states import Failed
 
-    _logger().error("%s", err)
+    run_logger().error("%s", err)
     return Failed(message=f"{type(err).__name__}: {err}", data=err)

@@ -1,0 +1,58 @@
+"""`make serve`: a local Prefect server (UI on 127.0.0.1:4200) and the deployments, until Ctrl-C.
+
+With DARIEN_PREFECT_DB_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/prefect) the
+server keeps its state in PostgreSQL instead of its default SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+HOST, PORT = os.environ.get("DARIEN_PREFECT_HOST", "127.0.0.1"), os.environ.get("DARIEN_PREFECT_PORT", "4200")
+
+
+def server_environment() -> dict[str, str]:
+    """The environment of the server and of everything that talks to it."""
+    api = f"http://{HOST}:{PORT}/api"
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_SERVER_UI_API_URL": api,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if os.environ.get("DARIEN_PREFECT_DB_URL"):
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = os.environ["DARIEN_PREFECT_DB_URL"]
+    return env
+
+
+def wait_until_healthy(api: str, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{api}/health", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the Prefect server at {api} did not come up within {timeout_s:.0f} s")
+
+
+def main() -> int:
+    env = server_environment()
+    prefect = Path(sys.executable).with_name("prefect")
+    server = subprocess.Popen([prefect, "server", "start", "--host", HOST, "--port", PORT], env=env)
+    try:
+        wait_until_healthy(env["PREFECT_API_URL"])
+        print(f"Prefect UI: http://{HOST}:{PORT}  (Ctrl-C stops the server and the deployments)", flush=True)
+        return subprocess.call([Path(sys.executable).with_name("darien"), "serve"], env=env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
