@@ -20,6 +20,16 @@ IGNORED = {
 }
 
 
+def darien_environment(prefect_api: str) -> dict[str, str]:
+    """The environment of a `darien` subprocess: the session's Prefect server, no DARIEN_* of the caller."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DARIEN_")}
+    # PYTHONPATH: packages newer than the editable install's list (export/) import from the checkout.
+    env.update(PREFECT_API_URL=prefect_api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               DARIEN_PARSE_WORKERS="2", PYTHONPATH=root)
+    return env
+
+
 def darien(*args: str, env: dict, **popen) -> subprocess.Popen:
     """Start `darien ARGS` in its own session (so a kill of its group reaches its workers)."""
     return subprocess.Popen([DARIEN, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
