@@ -26,7 +26,6 @@ DATASOURCE = "darien"
 BATCH_DEFINITION = "whole"
 
 
-
 class GateError(RuntimeError):
     """The GX context under gx_dir cannot be opened or set up (the message names the folder)."""
 
@@ -37,11 +36,34 @@ _cache_lock = threading.Lock()
 
 @dataclass
 class Gate:
-    """An open GX context and one checkpoint per frame, ready to run."""
+    """An open GX context, one checkpoint per frame, and the Data Docs site, ready to run."""
 
     context: object
     checkpoints: dict[str, object]
+    site: object  # GX's SiteBuilder for docs_dir, kept so its Jinja templates compile once
     lock_path: Path
+
+    def write_pages(self, identifiers: list, results: list) -> list[str]:
+        """Render one Data Docs page per validation result into the site; their file:// URLs.
+
+        GX's own build_data_docs lists every result ever stored (twice) to render one page,
+        which makes each validation slower than the last; rendering the run's own results
+        with GX's renderer and view is what it would do for them, without the listing.
+        """
+        from great_expectations.data_context.types.resource_identifiers import SiteSectionIdentifier
+
+        section = self.site.site_section_builders["validations"]
+        urls = []
+        for identifier, result in zip(identifiers, results):
+            page = section.view_class.render(
+                section.renderer_class.render(result),
+                data_context_id=section.data_context_id,
+                show_how_to_buttons=False,
+            )
+            key = SiteSectionIdentifier(site_section_name="validations", resource_identifier=identifier)
+            section.target_store.set(key, page)
+            urls.append(self.site.get_resource_url(resource_identifier=identifier, only_if_exists=False))
+        return urls
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -82,6 +104,7 @@ def _set_up(gx_dir: Path, docs_dir: Path, lock_path: Path) -> Gate:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     context = gx.get_context(mode="file", context_root_dir=gx_dir)
     if _configure(context, docs_dir, ProgressBarsConfig):
@@ -113,7 +136,12 @@ def _set_up(gx_dir: Path, docs_dir: Path, lock_path: Path) -> Gate:
     for frame, index_columns in FRAMES.items():
         result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns}
         checkpoints[frame] = _checkpoint(context, gx, f"darien_{frame}", definitions[frame], result_format)
-    return Gate(context=context, checkpoints=checkpoints, lock_path=lock_path)
+    site = context._init_site_builder_for_data_docs_site_creation(
+        site_name=SITE, site_config=context.variables.data_docs_sites[SITE])
+    # Once per process: static assets, the suites' pages and the index of earlier runs'
+    # pages (a run's own pages join the index when the next process starts).
+    site.build(resource_identifiers=[ExpectationSuiteIdentifier(name=name) for name in SUITES])
+    return Gate(context=context, checkpoints=checkpoints, site=site, lock_path=lock_path)
 
 
 def _configure(context, docs_dir: Path, progress_bars_config) -> bool:

@@ -12,6 +12,7 @@ CHANGES_COLUMNS = {
     "breakdown": "string", "category": "string", "label": "string", "month": "int64",
     "previous": "int64", "persons": "int64", "larger": "int64", "ratio": "float64",
 }
+CATEGORIES_COLUMNS = {"breakdown": "string", "category": "string", "label": "string", "pair": "string"}
 MISSING = "(missing)"
 NOT_IN_CONTRACT = "(not in contract)"
 
@@ -56,3 +57,17 @@ def changes_frame(rows: pd.DataFrame) -> pd.DataFrame:
     smaller = df[["previous", "persons"]].min(axis=1).clip(lower=1)
     df["ratio"] = df["larger"] / smaller
     return df.loc[:, list(CHANGES_COLUMNS)].reset_index(drop=True).astype(CHANGES_COLUMNS)
+
+
+def categories_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each distinct (breakdown, category, label) of the rows, with "breakdown/category" as one value.
+
+    Checking that one column against the allowed pairs costs GX a fraction of a check per
+    breakdown (a row condition per breakdown, or a set of ~300 pairs, is slow to set up).
+    """
+    needed = ["breakdown", "category", "label"]
+    if any(c not in rows.columns for c in needed):
+        return pd.DataFrame({n: pd.Series(dtype=d) for n, d in CATEGORIES_COLUMNS.items()})
+    df = rows.loc[:, needed].astype("string").drop_duplicates().reset_index(drop=True)
+    df["pair"] = df["breakdown"].fillna("(null)") + "/" + df["category"].fillna("(null)")
+    return df

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from darien.contract import PIPELINE_VERSION, SUITES_VERSION, Batch
-from expectations.frames import changes_frame, schema_frame
+from expectations.frames import categories_frame, changes_frame, schema_frame
 from expectations.report import offenders, one_line
 from expectations.suites import FRAMES, JUMP_FLOOR, SUITES
 from expectations.verdict import Verdict
@@ -18,11 +18,12 @@ def validate(batch: Batch, *, gx_dir: Path, docs_dir: Path, jump_factor: float =
     """Run every suite on `batch`, keep its Data Docs pages in docs_dir, and say whether it may load."""
     from great_expectations.core.run_identifier import RunIdentifier
 
-    from expectations.context import SITE, open_gate
+    from expectations.context import open_gate
 
     frames = {
         "schema": schema_frame(batch),
         "rows": _with_index_columns(batch.rows, FRAMES["rows"]),
+        "categories": categories_frame(batch.rows),
         "reconciliation": _with_index_columns(batch.reconciliation, FRAMES["reconciliation"]),
         "changes": changes_frame(batch.rows),
     }
@@ -38,9 +39,9 @@ def validate(batch: Batch, *, gx_dir: Path, docs_dir: Path, jump_factor: float =
                                      expectation_parameters=parameters, run_id=run_id)
             for identifier, suite_result in outcome.run_results.items():
                 results[suite_result.suite_name] = (identifier, suite_result)
-        identifiers = [identifier for identifier, _ in results.values()]
-        gate.context.build_data_docs(site_names=[SITE], resource_identifiers=identifiers)
-        urls = {name: _docs_url(gate.context, identifier) for name, (identifier, _) in results.items()}
+        names = list(results)
+        pages = gate.write_pages([results[n][0] for n in names], [results[n][1] for n in names])
+        urls = dict(zip(names, pages))
     return _verdict(results, urls, parameters, run_id.run_name)
 
 
@@ -54,15 +55,6 @@ def _with_index_columns(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         df = df.reset_index(drop=True)
     missing = [c for c in columns if c not in df.columns]
     return df.assign(**{c: None for c in missing}) if missing else df
-
-
-def _docs_url(context, identifier) -> str | None:
-    from expectations.context import SITE
-
-    for site in context.get_docs_sites_urls(resource_identifier=identifier, site_name=SITE):
-        if site.get("site_url"):
-            return site["site_url"]
-    return None
 
 
 def _verdict(results: dict, urls: dict, parameters: dict, run_name: str) -> Verdict:

@@ -29,7 +29,7 @@ def _where(row: dict) -> str:
 
 
 def _offender(kind: str, column: str | None, row: dict, params: dict) -> str:
-    if kind == "expect_column_pair_values_to_be_in_set":
+    if kind == "expect_column_values_to_be_in_set" and column == "pair":
         return f"unknown {row.get('breakdown')} label {_v(row.get('label'))} (category {row.get('category')})"
     if kind == "expect_column_values_to_be_in_set":
         return f"unknown {column} {_v(row.get(column))} (label {_v(row.get('label'))})"
