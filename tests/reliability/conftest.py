@@ -133,4 +133,4 @@ def _env(prefect_api: str) -> dict[str, str]:
 @pytest.fixture
 def darien_env(prefect_api) -> dict[str, str]:
     """The environment of a `darien` subprocess: the session's Prefect server, no DARIEN_* of the caller."""
-    return _env(prefect_api)
+    return darien_environment(prefect_api)
