@@ -60,6 +60,8 @@ def fetch(
         version = replace(base, fetch="refused", error=f"{link.url}: refused: {_one_line(err)}")
     except (Failed, requests.RequestException) as err:
         version = replace(base, fetch="failed", error=f"{link.url}: failed: {_one_line(err)}")
+    except OSError as err:  # the landing zone could not be written (disk full, file-size limit)
+        version = replace(base, fetch="failed", error=f"{link.url}: failed: landing zone: {_one_line(err)}")
     if version.error:
         log.warning(version.error)
     else:
