@@ -30,7 +30,8 @@ STAGED = {
     "source_page": "INTEGER",
 }
 PER_DOCUMENT = ("preliminary", "as_of", "source_url", "source_sha256", "pipeline_version")
-TEMP_TABLES = ("_stage", "_ranks", "_won", "_full", "_points", "_desired")
+TEMP_TABLES = ("_stage", "_old", "_ranks_old", "_ranks", "_won", "_changes", "_full", "_points",
+               "_desired", "_lost_current")
 CELL = ("year", "month", "breakdown", "category")
 HISTORY_COLUMNS = (
     "year, month, breakdown, category, persons, label, note, preliminary, as_of, valid_from, "
@@ -44,8 +45,9 @@ TRANSIT_COLUMNS = ", ".join(contract.COLUMNS)
 class LoadStats:
     """What one publish did to the current table; `superseded` when the document won no slice.
 
-    Publishing a document whose sha256 already has a load is a no-op: nothing is written
-    (no etl_loads row either), `noop` is True and `load_id` is that earlier load's.
+    Publishing a document whose sha256 was last loaded by the same pipeline version is a no-op:
+    nothing is written (no etl_loads row either), `noop` is True and `load_id` is that earlier
+    load's. Under another pipeline version the document's earlier contribution is replaced.
     """
 
     load_id: str
@@ -128,23 +130,37 @@ def _drop_temp(conn: sa.Connection) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
+def _check_unique(frame: pd.DataFrame, url: str) -> None:
+    """Refuse a document that gives one cell twice: the contract's key holds in every slice it publishes."""
+    twice = frame.duplicated(list(CELL))
+    if twice.any():
+        year, month, breakdown, category = frame.loc[twice.idxmax(), list(CELL)]
+        raise WarehouseError(f"{url}: cell {year}-{month:02d} {breakdown}/{category} appears more than once")
+
+
 def publish(engine: sa.Engine, batch: contract.Batch, *, flow_run_id: str | None = None,
             validation: dict | None = None, docs_url: str | None = None) -> LoadStats:
     """Publish one validated document in one transaction and mark it loaded in the ledger."""
     frame = _document_rows(batch)
+    _check_unique(frame, batch.source_url)
     started = datetime.now(timezone.utc)
     load_id = uuid.uuid4().hex
     pipeline_version = (str(batch.rows["pipeline_version"].iloc[0]) if len(batch.rows)
                         else contract.PIPELINE_VERSION)
     with engine.begin() as conn:
         earlier = conn.execute(
-            sa.select(loads.c.load_id).where(loads.c.source_sha256 == batch.source_sha256)
-            .order_by(loads.c.started_at).limit(1)
-        ).scalar()
-        if earlier is not None:
+            sa.select(loads.c.load_id, loads.c.pipeline_version)
+            .where(loads.c.source_sha256 == batch.source_sha256)
+            .order_by(loads.c.started_at.desc()).limit(1)
+        ).first()
+        if earlier is not None and earlier.pipeline_version == pipeline_version:
             _mark_loaded(conn, batch, pipeline_version, validation, docs_url, only_if_changed=True)
-            return LoadStats(earlier, unchanged=len(frame), noop=True)
+            return LoadStats(earlier.load_id, unchanged=len(frame), noop=True)
+        replacing = earlier is not None
         _drop_temp(conn)
+        if conn.dialect.name == "postgresql":
+            # The joins and aggregates below run over every staged row: let them hash in memory.
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         _stage(conn, frame)
         _pause_at("staged")
         params = {
@@ -153,17 +169,25 @@ def publish(engine: sa.Engine, batch: contract.Batch, *, flow_run_id: str | None
             "first_seen": batch.first_seen_at or ledger.first_seen(conn, batch.source_sha256) or started,
             "pv": pipeline_version, "load_id": load_id, "now": started,
         }
-        won = _rank(conn, params)
+        won = _rank(conn, params, replacing)
         stats = LoadStats(load_id, superseded=won == 0 and len(frame) > 0)
-        if won:
-            _publish_won(conn, params, stats)
-        _rebuild_lost_history(conn, params)
+        if replacing:
+            # A fixed parser's rows for bytes already published: every slice the document
+            # had or has is rebuilt, since its old values may carry later versions' history.
+            _rebuild_history(conn, params, only_lost=False)
+            if won:
+                _publish_current(conn, params, stats)
+            _restore_current(conn, params)
+        else:
+            if won:
+                _publish_won(conn, params, stats)
+            _rebuild_history(conn, params, only_lost=True)
         _pause_at("published")
         _drop_temp(conn)
         conn.execute(sa.insert(loads).values(
             load_id=load_id, flow_run_id=flow_run_id, source_url=batch.source_url,
-            source_sha256=batch.source_sha256, started_at=started,
-            finished_at=datetime.now(timezone.utc), inserted=stats.inserted,
+            source_sha256=batch.source_sha256, pipeline_version=pipeline_version,
+            started_at=started, finished_at=datetime.now(timezone.utc), inserted=stats.inserted,
             updated=stats.updated, deleted=stats.deleted, unchanged=stats.unchanged,
             superseded=stats.superseded,
         ))
@@ -185,8 +209,38 @@ def _mark_loaded(conn: sa.Connection, batch: contract.Batch, pipeline_version: s
                       preliminary=batch.preliminary, modified_at=batch.modified_at)
 
 
-def _rank(conn: sa.Connection, p: dict) -> int:
-    """Record the document's slices and rank every version of them; return how many slices it wins."""
+_RANKED = (
+    " SELECT v.year, v.breakdown, v.source_sha256, v.source_url, v.as_of, v.preliminary,"
+    "  v.pipeline_version, v.load_id,"
+    "  ROW_NUMBER() OVER (PARTITION BY v.year, v.breakdown ORDER BY v.as_of,"
+    "   v.preliminary DESC, v.modified_at NULLS FIRST, v.first_seen_at NULLS FIRST,"
+    "   v.source_sha256),"
+    "  COUNT(*) OVER (PARTITION BY v.year, v.breakdown),"
+    "  v.source_sha256 = :sha"
+    " FROM etl_slices v"
+    " JOIN (SELECT DISTINCT year, breakdown FROM _stage UNION SELECT year, breakdown FROM _old) d"
+    "  ON d.year = v.year AND d.breakdown = v.breakdown"
+)
+_RANKS_TABLE = (
+    " (year INTEGER, breakdown VARCHAR, source_sha256 VARCHAR, source_url VARCHAR, as_of DATE,"
+    " preliminary BOOLEAN, pipeline_version VARCHAR, load_id VARCHAR, rnk BIGINT, n BIGINT,"
+    " is_new BOOLEAN)"
+)
+
+
+def _rank(conn: sa.Connection, p: dict, replacing: bool) -> int:
+    """Record the document's slices and rank every version of them; return how many slices it wins.
+
+    When the document replaces its own earlier load, `_ranks_old` keeps the ranking its
+    history rows were written under, and `_old` the slices it had then.
+    """
+    conn.exec_driver_sql("CREATE TEMP TABLE _old (year INTEGER, breakdown VARCHAR)")
+    if replacing:
+        conn.execute(sa.text("INSERT INTO _old SELECT year, breakdown FROM etl_slices"
+                             " WHERE source_sha256 = :sha"), p)
+        conn.exec_driver_sql(f"CREATE TEMP TABLE _ranks_old {_RANKS_TABLE}")
+        conn.execute(sa.text(f"INSERT INTO _ranks_old {_RANKED}"), p)
+        conn.execute(sa.text("DELETE FROM etl_slices WHERE source_sha256 = :sha"), p)
     conn.execute(sa.text(
         "INSERT INTO etl_slices (year, breakdown, source_sha256, source_url, as_of, preliminary,"
         " modified_at, first_seen_at, pipeline_version, load_id)"
@@ -195,99 +249,166 @@ def _rank(conn: sa.Connection, p: dict) -> int:
         " CAST(:first_seen AS TIMESTAMP WITH TIME ZONE), :pv, :load_id FROM _stage"
     ), p)
     # rnk 1 is the oldest version of a slice, n the newest (the one published).
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE _ranks (year INTEGER, breakdown VARCHAR, source_sha256 VARCHAR,"
-        " source_url VARCHAR, as_of DATE, preliminary BOOLEAN, pipeline_version VARCHAR,"
-        " rnk BIGINT, n BIGINT, is_new BOOLEAN)"
-    )
-    conn.execute(sa.text(
-        "INSERT INTO _ranks"
-        " SELECT v.year, v.breakdown, v.source_sha256, v.source_url, v.as_of, v.preliminary,"
-        "  v.pipeline_version,"
-        "  ROW_NUMBER() OVER (PARTITION BY v.year, v.breakdown ORDER BY v.as_of,"
-        "   v.preliminary DESC, v.modified_at NULLS FIRST, v.first_seen_at NULLS FIRST,"
-        "   v.source_sha256),"
-        "  COUNT(*) OVER (PARTITION BY v.year, v.breakdown),"
-        "  v.source_sha256 = :sha"
-        " FROM etl_slices v"
-        " JOIN (SELECT DISTINCT year, breakdown FROM _stage) d"
-        "  ON d.year = v.year AND d.breakdown = v.breakdown"
-    ), p)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE _ranks {_RANKS_TABLE}")
+    conn.execute(sa.text(f"INSERT INTO _ranks {_RANKED}"), p)
+    if not replacing:
+        # Other versions keep their order when a new one joins, so their rows' ranks hold.
+        conn.exec_driver_sql("CREATE TEMP TABLE _ranks_old AS SELECT * FROM _ranks")
     conn.exec_driver_sql(
         "CREATE TEMP TABLE _won AS SELECT year, breakdown FROM _ranks WHERE is_new AND rnk = n"
     )
     return conn.exec_driver_sql("SELECT COUNT(*) FROM _won").scalar()
 
 
+_IN_WON = "JOIN _won w ON w.year = {t}.year AND w.breakdown = {t}.breakdown"
+_NEW_HISTORY = (
+    f"INSERT INTO darien_transit_history ({HISTORY_COLUMNS})"
+    " SELECT s.year, s.month, s.breakdown, s.category, s.persons, s.label, s.note,"
+    "  :prelim, :as_of, :as_of, NULL, NULL, :url, :sha, s.source_table, s.source_page,"
+    "  :pv, :load_id, :now FROM _stage s "
+)
+_NEW_CURRENT = (
+    f"INSERT INTO {contract.TABLE} ({TRANSIT_COLUMNS})"
+    " SELECT s.year, s.month, s.breakdown, s.category, s.label, s.persons, s.note,"
+    "  :prelim, :as_of, :url, :sha, s.source_table, s.source_page, :pv, :load_id, :now"
+    " FROM _stage s "
+)
+
+
+def _lost_any(conn: sa.Connection) -> bool:
+    return bool(conn.exec_driver_sql("SELECT COUNT(*) FROM _ranks WHERE is_new AND rnk < n").scalar())
+
+
+def _compare(conn: sa.Connection, stats: LoadStats) -> bool:
+    """Fill `_changes` with the won slices' cells the document adds, changes or drops; count them.
+
+    Returns False when the won slices hold no current rows at all (then every row is new).
+    """
+    current = int(conn.exec_driver_sql(
+        f"SELECT COUNT(*) FROM {contract.TABLE} c {_IN_WON.format(t='c')}").scalar())
+    if current == 0:
+        stats.inserted = int(conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM _stage s {_IN_WON.format(t='s')}").scalar()
+            if _lost_any(conn) else conn.exec_driver_sql("SELECT COUNT(*) FROM _stage").scalar())
+        return False
+    cell = ", ".join(f"COALESCE(s.{c}, c.{c}) AS {c}" for c in CELL)
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE _changes AS SELECT {cell},"
+        " CASE WHEN c.year IS NULL THEN 'new' WHEN s.year IS NULL THEN 'gone' ELSE 'changed' END"
+        "  AS kind"
+        f" FROM (SELECT s.* FROM _stage s {_IN_WON.format(t='s')}) s"
+        f" FULL JOIN (SELECT c.* FROM {contract.TABLE} c {_IN_WON.format(t='c')}) c"
+        f"  ON {_on('c', 's')}"
+        f" WHERE s.year IS NULL OR c.year IS NULL OR {_differs('c', 's')}"
+    )
+    kinds = dict(conn.exec_driver_sql("SELECT kind, COUNT(*) FROM _changes GROUP BY kind").all())
+    stats.inserted, stats.updated, stats.deleted = (
+        int(kinds.get(k, 0)) for k in ("new", "changed", "gone"))
+    stats.unchanged = current - stats.updated - stats.deleted
+    return True
+
+
 def _publish_won(conn: sa.Connection, p: dict, stats: LoadStats) -> None:
     """Make the slices the document wins hold exactly its rows, and extend their history."""
-    in_won = "JOIN _won w ON w.year = {t}.year AND w.breakdown = {t}.breakdown"
-    counts = conn.exec_driver_sql(
-        "SELECT COUNT(*) FILTER (WHERE c.year IS NULL),"
-        f" COUNT(*) FILTER (WHERE c.year IS NOT NULL AND {_differs('c', 's')}),"
-        " COUNT(*) FILTER (WHERE c.year IS NOT NULL AND NOT " + _differs("c", "s") + ")"
-        f" FROM _stage s {in_won.format(t='s')}"
-        f" LEFT JOIN {contract.TABLE} c ON {_on('c', 's')}"
-    ).one()
-    stats.inserted, stats.updated, stats.unchanged = (int(n) for n in counts)
-    stats.deleted = int(conn.exec_driver_sql(
-        f"SELECT COUNT(*) FROM {contract.TABLE} c {in_won.format(t='c')}"
-        f" WHERE NOT EXISTS (SELECT 1 FROM _stage s WHERE {_on('s', 'c')})"
-    ).scalar())
+    if not _compare(conn, stats):
+        # Nothing published in these slices yet: no history to close, no rows to compare.
+        conn.execute(sa.text(_NEW_HISTORY + _IN_WON.format(t="s")), p)
+        conn.execute(sa.text(_NEW_CURRENT + _IN_WON.format(t="s")), p)
+        return
     # The open history rows of a won slice are its current values: close those the document
     # changes or drops, then add a row for each value it brings.
+    if stats.updated or stats.deleted:
+        conn.execute(sa.text(
+            "UPDATE darien_transit_history SET valid_to = :as_of, ended_by = :sha FROM _changes x"
+            " WHERE darien_transit_history.ended_by IS NULL AND x.kind <> 'new'"
+            f"  AND {_on('darien_transit_history', 'x')}"
+        ), p)
+    if stats.inserted or stats.updated:
+        conn.execute(sa.text(_NEW_HISTORY + f"JOIN _changes x ON {_on('x', 's')} AND x.kind <> 'gone'"), p)
+    _apply_current(conn, p, stats)
+
+
+def _apply_current(conn: sa.Connection, p: dict, stats: LoadStats) -> None:
+    """Turn the won slices' current rows into the staged ones, given `_changes` and its counts."""
+    if stats.deleted:
+        conn.exec_driver_sql(
+            f"DELETE FROM {contract.TABLE} WHERE EXISTS (SELECT 1 FROM _changes x"
+            f" WHERE x.kind = 'gone' AND {_on('x', contract.TABLE)})"
+        )
+    if stats.updated or stats.unchanged:
+        # In place rather than delete and insert: no key changes, so no index is touched, and
+        # every row still takes the winning document's lineage.
+        conn.execute(sa.text(
+            f"UPDATE {contract.TABLE} SET label = s.label, persons = s.persons, note = s.note,"
+            " preliminary = :prelim, as_of = :as_of, source_url = :url, source_sha256 = :sha,"
+            " source_table = s.source_table, source_page = s.source_page,"
+            " pipeline_version = :pv, load_id = :load_id, loaded_at = :now"
+            f" FROM _stage s {_IN_WON.format(t='s')} WHERE {_on('s', contract.TABLE)}"
+        ), p)
+    if stats.inserted:
+        conn.execute(sa.text(_NEW_CURRENT + f"JOIN _changes x ON {_on('x', 's')} AND x.kind = 'new'"), p)
+
+
+def _publish_current(conn: sa.Connection, p: dict, stats: LoadStats) -> None:
+    """Make the won slices' current rows the staged ones (history is rebuilt separately)."""
+    if not _compare(conn, stats):
+        conn.execute(sa.text(_NEW_CURRENT + _IN_WON.format(t="s")), p)
+        return
+    _apply_current(conn, p, stats)
+
+
+def _restore_current(conn: sa.Connection, p: dict) -> None:
+    """Give back to the next version a slice whose current rows came from the replaced document but that it no longer wins."""
+    stale = (f"FROM {contract.TABLE} c WHERE c.source_sha256 = :sha AND NOT EXISTS"
+             " (SELECT 1 FROM _won w WHERE w.year = c.year AND w.breakdown = c.breakdown)")
+    if not conn.execute(sa.text(f"SELECT COUNT(*) {stale}"), p).scalar():
+        return
     conn.execute(sa.text(
-        "UPDATE darien_transit_history h SET valid_to = :as_of, ended_by = :sha"
-        " WHERE h.ended_by IS NULL"
-        "  AND EXISTS (SELECT 1 FROM _won w WHERE w.year = h.year AND w.breakdown = h.breakdown)"
-        f"  AND NOT EXISTS (SELECT 1 FROM _stage s WHERE {_on('s', 'h')} AND NOT {_differs('s', 'h')})"
-    ), p)
-    conn.execute(sa.text(
-        f"INSERT INTO darien_transit_history ({HISTORY_COLUMNS})"
-        " SELECT s.year, s.month, s.breakdown, s.category, s.persons, s.label, s.note,"
-        "  :prelim, :as_of, :as_of, NULL, NULL, :url, :sha, s.source_table, s.source_page,"
-        "  :pv, :load_id, :now"
-        f" FROM _stage s {in_won.format(t='s')}"
-        f" LEFT JOIN {contract.TABLE} c ON {_on('c', 's')}"
-        f" WHERE c.year IS NULL OR {_differs('c', 's')}"
-    ), p)
+        f"CREATE TEMP TABLE _lost_current AS SELECT DISTINCT c.year, c.breakdown {stale}"), p)
     conn.exec_driver_sql(
-        f"DELETE FROM {contract.TABLE} WHERE EXISTS (SELECT 1 FROM _won w"
-        f" WHERE w.year = {contract.TABLE}.year AND w.breakdown = {contract.TABLE}.breakdown)"
+        f"DELETE FROM {contract.TABLE} WHERE EXISTS (SELECT 1 FROM _lost_current l"
+        f" WHERE l.year = {contract.TABLE}.year AND l.breakdown = {contract.TABLE}.breakdown)"
     )
+    # The slice's newest remaining version, rebuilt from history by _rebuild_history.
     conn.execute(sa.text(
         f"INSERT INTO {contract.TABLE} ({TRANSIT_COLUMNS})"
-        " SELECT s.year, s.month, s.breakdown, s.category, s.label, s.persons, s.note,"
-        "  :prelim, :as_of, :url, :sha, s.source_table, s.source_page, :pv, :load_id, :now"
-        f" FROM _stage s {in_won.format(t='s')}"
+        " SELECT f.year, f.month, f.breakdown, f.category, f.label, f.persons, f.note,"
+        "  r.preliminary, r.as_of, r.source_url, r.source_sha256, f.source_table, f.source_page,"
+        "  r.pipeline_version, r.load_id, :now"
+        " FROM _full f JOIN _lost_current l ON l.year = f.year AND l.breakdown = f.breakdown"
+        " JOIN _ranks r ON r.year = f.year AND r.breakdown = f.breakdown AND r.rnk = f.rnk"
+        " WHERE r.rnk = r.n"
     ), p)
 
 
-def _rebuild_lost_history(conn: sa.Connection, p: dict) -> None:
-    """Slot the document into the history of the slices it loses, recomputing what follows it.
+def _rebuild_history(conn: sa.Connection, p: dict, *, only_lost: bool) -> None:
+    """Recompute the history of the ranked slices (only those the document loses, if `only_lost`).
 
     Every version's full values are rebuilt from history (a row is valid from its version up
-    to, not including, the version that ended it), the new document's rows join them, and the
-    slice's history is recomputed by comparing each version with the one ranked before it.
-    A row re-created for a later version whose cell matched the version before it takes its
-    table and page from that earlier row (the later version's own are not kept).
+    to, not including, the version that ended it, both ranked as when it was written), the
+    new document's rows join them, and the slice's history is recomputed by comparing each
+    version with the one ranked before it. A row re-created for a later version whose cell
+    matched the version before it takes its table and page from that earlier row (the later
+    version's own are not kept).
     """
-    lost = ("FROM _ranks r WHERE NOT EXISTS (SELECT 1 FROM _won w"
-            " WHERE w.year = r.year AND w.breakdown = r.breakdown)")
-    if not conn.exec_driver_sql(f"SELECT COUNT(*) {lost}").scalar():
-        return
-    conn.exec_driver_sql(f"DELETE FROM _ranks WHERE EXISTS (SELECT 1 FROM _won w"
-                         " WHERE w.year = _ranks.year AND w.breakdown = _ranks.breakdown)")
+    if only_lost:
+        lost = ("FROM _ranks r WHERE NOT EXISTS (SELECT 1 FROM _won w"
+                " WHERE w.year = r.year AND w.breakdown = r.breakdown)")
+        if not conn.exec_driver_sql(f"SELECT COUNT(*) {lost}").scalar():
+            return
+        conn.exec_driver_sql(f"DELETE FROM _ranks WHERE EXISTS (SELECT 1 FROM _won w"
+                             " WHERE w.year = _ranks.year AND w.breakdown = _ranks.breakdown)")
     slice_of = "{a}.year = {b}.year AND {a}.breakdown = {b}.breakdown"
     conn.exec_driver_sql(
         "CREATE TEMP TABLE _full AS"
         " SELECT v.year, v.breakdown, v.rnk, h.month, h.category, h.persons, h.label, h.note,"
         "  h.source_table, h.source_page"
         " FROM _ranks v"
+        f" JOIN _ranks_old vo ON {slice_of.format(a='vo', b='v')} AND vo.source_sha256 = v.source_sha256"
         f" JOIN darien_transit_history h ON {slice_of.format(a='h', b='v')}"
-        f" JOIN _ranks hr ON {slice_of.format(a='hr', b='h')} AND hr.source_sha256 = h.source_sha256"
-        f" LEFT JOIN _ranks er ON {slice_of.format(a='er', b='h')} AND er.source_sha256 = h.ended_by"
-        " WHERE NOT v.is_new AND hr.rnk <= v.rnk AND (h.ended_by IS NULL OR er.rnk > v.rnk)"
+        f" JOIN _ranks_old hr ON {slice_of.format(a='hr', b='h')} AND hr.source_sha256 = h.source_sha256"
+        f" LEFT JOIN _ranks_old er ON {slice_of.format(a='er', b='h')} AND er.source_sha256 = h.ended_by"
+        " WHERE NOT v.is_new AND hr.rnk <= vo.rnk AND (h.ended_by IS NULL OR er.rnk > vo.rnk)"
         " UNION ALL"
         " SELECT s.year, s.breakdown, r.rnk, s.month, s.category, s.persons, s.label, s.note,"
         "  s.source_table, s.source_page"
@@ -322,7 +443,11 @@ def _rebuild_lost_history(conn: sa.Connection, p: dict) -> None:
         f" LEFT JOIN _ranks e ON {slice_of.format(a='e', b='x')} AND e.rnk = x.next_rnk"
         " WHERE x.present"
     )
-    same_row = _on("d", "h", (*CELL, "source_sha256"))
+    # A row is kept only if it says what it should; a replaced document's rows from its
+    # earlier pipeline version differ in value or version and are written again.
+    same_row = _on("d", "h", (*CELL, "source_sha256", "persons", "label", "source_table",
+                              "source_page", "pipeline_version", "as_of"))
+    same_row += " AND d.note IS NOT DISTINCT FROM h.note"
     conn.exec_driver_sql(
         "DELETE FROM darien_transit_history h"
         " WHERE EXISTS (SELECT 1 FROM _ranks r WHERE r.year = h.year AND r.breakdown = h.breakdown)"

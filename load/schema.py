@@ -67,7 +67,8 @@ history = sa.Table(
     sa.Column("pipeline_version", sa.String, nullable=False),
     sa.Column("load_id", sa.String, nullable=False),
     sa.Column("loaded_at", TZ, nullable=False),
-    sa.PrimaryKeyConstraint(*contract.PRIMARY_KEY, "source_sha256"),
+    # No key: publish keeps one row per (cell, version) itself, and an index on a table
+    # rewritten a slice at a time cost more than every lookup it served (issue 7).
 )
 
 # Which document versions published which (year, breakdown) slice, with their ranking keys.
@@ -118,6 +119,7 @@ loads = sa.Table(
     sa.Column("flow_run_id", sa.String),
     sa.Column("source_url", sa.String, nullable=False),
     sa.Column("source_sha256", sa.String, nullable=False),
+    sa.Column("pipeline_version", sa.String),  # NULL: loaded before version 4 and not known
     sa.Column("started_at", TZ, nullable=False),
     sa.Column("finished_at", TZ, nullable=False),
     sa.Column("inserted", sa.BigInteger, nullable=False),
@@ -162,12 +164,32 @@ def _v2_views_and_indexes(conn: sa.Connection) -> None:
         "CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
 
 
+def _v4_republish_and_history_without_key(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE etl_loads ADD COLUMN IF NOT EXISTS pipeline_version VARCHAR"))
+    conn.execute(sa.text(
+        "UPDATE etl_loads SET pipeline_version = (SELECT MIN(s.pipeline_version) FROM etl_slices s"
+        " WHERE s.load_id = etl_loads.load_id) WHERE pipeline_version IS NULL"))
+    if conn.dialect.name != "duckdb":
+        conn.execute(sa.text("ALTER TABLE darien_transit_history"
+                             " DROP CONSTRAINT IF EXISTS darien_transit_history_pkey"))
+        return
+    keyed = conn.execute(sa.text(
+        "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = 'darien_transit_history'"
+        " AND constraint_type = 'PRIMARY KEY'")).scalar()
+    if keyed:  # DuckDB cannot drop a key: copy the table into its keyless shape
+        conn.execute(sa.text("ALTER TABLE darien_transit_history RENAME TO _history_v3"))
+        history.create(conn)
+        conn.execute(sa.text("INSERT INTO darien_transit_history SELECT * FROM _history_v3"))
+        conn.execute(sa.text("DROP TABLE _history_v3"))
+
+
 # Version -> the step that brings a warehouse from version-1 to it. Steps must be safe to
 # run on tables already created at their latest shape (a new warehouse runs every step).
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _v1_tables,
     2: _v2_views_and_indexes,
     3: dimensions.create,  # dim_country, dim_region and the views that join them
+    4: _v4_republish_and_history_without_key,
 }
 LATEST = max(MIGRATIONS)
 

@@ -156,3 +156,74 @@ def test_any_order_of_three_versions_gives_one_history(warehouse_url):
     ]
     assert [r[:5] for r in states[0]["darien_transit"] if r[1] == 7] == [
         (2023, 7, "country", "OTHER", "Otros Países"), (2023, 7, "country", "VEN", "Venezuela")]
+
+
+def _reparsed(batch: contract.Batch, version: str, changes: dict) -> contract.Batch:
+    """The same bytes through another parser version, with `changes` as {(month, category): persons}."""
+    frame = batch.rows.copy()
+    frame["pipeline_version"] = version
+    for (month, category), persons in changes.items():
+        frame.loc[(frame.month == month) & (frame.category == category), "persons"] = persons
+    return contract.Batch(**{**batch.__dict__, "rows": frame.astype(contract.COLUMNS)})
+
+
+def test_same_bytes_new_pipeline_version_replace_the_documents_rows(engine):
+    july, august, final = _versions()
+    for batch in (july, august, final):
+        load.publish(engine, batch)
+    # Say parser 2 reads August's VEN July as 51 where parser 1 read 55.
+    fixed = _reparsed(august, "parser-2+suites-1", {(7, "VEN"): 51})
+    stats = load.publish(engine, fixed)
+    assert not stats.noop and stats.superseded  # the final still wins the slice
+    # Rebuilt from scratch, the three versions give the same warehouse.
+    replaced = snapshot(engine)
+    with engine.begin() as conn:
+        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    for batch in (july, fixed, final):
+        load.publish(engine, batch)
+    assert snapshot(engine) == replaced
+    assert sorted(r[4] for r in replaced["darien_transit_history"] if r[3] == "VEN" and r[1] == 7) == [
+        50, 50, 51]
+    assert {r[-1] for r in replaced["darien_transit_history"] if r[13] == sha("aug")} == {
+        "parser-2+suites-1"}
+
+    # The same version again writes nothing; the first parser version again replaces again.
+    before = snapshot(engine, ("darien_transit", "darien_transit_history", "etl_loads"))
+    assert load.publish(engine, fixed).noop
+    assert snapshot(engine, ("darien_transit", "darien_transit_history", "etl_loads")) == before
+    load.publish(engine, august)
+    assert sorted(r[4] for r in snapshot(engine)["darien_transit_history"]
+                  if r[3] == "VEN" and r[1] == 7) == [50, 50, 55]
+
+
+def test_new_pipeline_version_of_the_winning_document_republishes_current(engine, prelim_2023, final):
+    load.publish(engine, prelim_2023)
+    load.publish(engine, final)
+    fixed = _reparsed(final, "parser-2+suites-1", {(12, "VEN"): 1})
+    stats = load.publish(engine, fixed)
+    assert (stats.updated, stats.inserted, stats.deleted, stats.noop) == (1, 0, 0, False)
+    _assert_current_is(engine, fixed)
+    assert _scalar(engine, "SELECT COUNT(DISTINCT pipeline_version) FROM darien_transit") == 1
+    # December VEN: the final's new reading is open, its old one is gone from history.
+    assert _history(engine, "country", "VEN", 12) == [(1, date(2023, 12, 31), None, False)]
+    assert _scalar(engine, "SELECT COUNT(*) FROM etl_loads WHERE source_sha256 = :s",
+                   s=final.source_sha256) == 2
+    # Same state as publishing the fixed final straight after the preliminary file.
+    again = snapshot(engine)
+    with engine.begin() as conn:
+        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    load.publish(engine, prelim_2023)
+    load.publish(engine, fixed)
+    assert snapshot(engine) == again
+
+
+def test_a_cell_given_twice_is_refused_before_any_write(engine):
+    twice = rows((8, "total", "total", "Total", 81_946), (8, "total", "total", "Total", 81_947))
+    batch = make_batch(twice, url="https://example.test/twice.pdf", sha256=sha("twice"),
+                       as_of=date(2023, 8, 31), preliminary=True)
+    with pytest.raises(load.WarehouseError,
+                       match=r"^https://example.test/twice.pdf: cell 2023-08 total/total appears more than once$"):
+        load.publish(engine, batch)
+    assert _scalar(engine, "SELECT COUNT(*) FROM darien_transit_history") == 0
