@@ -95,7 +95,10 @@ def _pause_at(point: str) -> None:
     name, _, marker = spec.partition(":")
     if name == point:
         Path(marker).touch()
-        time.sleep(3600)
+        # Paused until the test removes the marker (to let the publish go on) or kills us.
+        deadline = time.monotonic() + 3600
+        while Path(marker).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def _stage(conn: sa.Connection, frame: pd.DataFrame) -> None:
@@ -140,7 +143,23 @@ def _check_unique(frame: pd.DataFrame, url: str) -> None:
 
 def publish(engine: sa.Engine, batch: contract.Batch, *, flow_run_id: str | None = None,
             validation: dict | None = None, docs_url: str | None = None) -> LoadStats:
-    """Publish one validated document in one transaction and mark it loaded in the ledger."""
+    """Publish one validated document in one transaction and mark it loaded in the ledger.
+
+    A connection lost part-way (the server restarted, the backend terminated) raises
+    WarehouseError: the transaction died with it, so nothing was applied and a retry is safe.
+    """
+    try:
+        return _publish(engine, batch, flow_run_id, validation, docs_url)
+    except sa.exc.DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+        reason = " ".join(str(err.orig).split())[:200]
+        raise WarehouseError(f"{batch.source_url}: the warehouse connection was lost while"
+                             f" publishing, nothing was applied ({reason})") from None
+
+
+def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
+             validation: dict | None, docs_url: str | None) -> LoadStats:
     frame = _document_rows(batch)
     _check_unique(frame, batch.source_url)
     started = datetime.now(timezone.utc)

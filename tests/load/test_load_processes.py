@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -95,3 +97,48 @@ def test_duckdb_file_held_by_another_process(duckdb_url, tmp_path):
     message = str(caught.value)
     assert "held by another process" in message and path in message and "\n" not in message
     load.connect(duckdb_url).dispose()  # free again once the holder is gone
+
+
+def test_postgres_backend_terminated_mid_publish(pg_url, prelim_2023, final, tmp_path):
+    engine = load.connect(pg_url)
+    load.ensure_schema(engine)
+    load.publish(engine, prelim_2023)
+    tables = ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads")
+    before = snapshot(engine, tables)
+    pickled = tmp_path / "final.pickle"
+    pickled.write_bytes(pickle.dumps(final))
+    # Named so that only this child's backend is terminated, whatever else uses the server.
+    name = f"darien-fault-{uuid.uuid4().hex[:8]}"
+    child, marker = _start(tmp_path, "publish", f"{pg_url}&application_name={name}", str(pickled),
+                           env={"DARIEN_LOAD_PAUSE_AT": "published:MARKER"})
+    try:
+        with engine.connect() as conn:
+            # Paused after every write of the final, inside its transaction.
+            assert conn.execute(sa.text(
+                "SELECT state FROM pg_stat_activity WHERE application_name = :n"), {"n": name}
+            ).scalar() == "idle in transaction"
+            assert conn.execute(sa.text(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = :n"), {"n": name}).scalar() == 1
+        marker.unlink()  # let the child go on, on its dead connection
+        child.wait(timeout=30)
+        stderr = child.stderr.read().decode()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stderr.close()
+    assert child.returncode == 1
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith(f"load.warehouse.WarehouseError: {final.source_url}: the warehouse"
+                           " connection was lost while publishing, nothing was applied")
+    assert snapshot(engine, tables) == before
+
+    stats = load.publish(engine, final)  # the retry
+    assert not stats.noop and stats.updated == 11
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM etl_loads")).scalar() == 2
+        assert conn.execute(sa.text(
+            "SELECT COUNT(*) FROM darien_transit WHERE source_sha256 <> :s"), {"s": final.source_sha256}
+        ).scalar() == 0
+    engine.dispose()
