@@ -129,3 +129,40 @@ def test_errors_never_show_the_password(tmp_path):
     assert "\n" not in message
     with pytest.raises(load.WarehouseError, match="not a SQLAlchemy URL"):
         load.connect("not a url")
+
+
+def test_migration_4_drops_the_history_key_and_keeps_rows(warehouse_url):
+    engine = load.connect(warehouse_url)
+    load.ensure_schema(engine, upto=3)
+    # Version 3's shapes: history keyed on (cell, version), etl_loads without pipeline_version.
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE darien_transit_history"))
+        conn.execute(sa.text(
+            "CREATE TABLE darien_transit_history (year INTEGER NOT NULL, month INTEGER NOT NULL,"
+            " breakdown VARCHAR NOT NULL, category VARCHAR NOT NULL, persons BIGINT NOT NULL,"
+            " label VARCHAR NOT NULL, note VARCHAR, preliminary BOOLEAN NOT NULL, as_of DATE NOT NULL,"
+            " valid_from DATE NOT NULL, valid_to DATE, ended_by VARCHAR, source_url VARCHAR NOT NULL,"
+            " source_sha256 VARCHAR NOT NULL, source_table VARCHAR NOT NULL,"
+            " source_page INTEGER NOT NULL, pipeline_version VARCHAR NOT NULL,"
+            " load_id VARCHAR NOT NULL, loaded_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+            " PRIMARY KEY (year, month, breakdown, category, source_sha256))"))
+        conn.execute(sa.text("ALTER TABLE etl_loads DROP COLUMN pipeline_version"))
+        conn.execute(sa.text(
+            "INSERT INTO darien_transit_history VALUES (2023, 8, 'total', 'total', 81946, 'Total',"
+            " NULL, TRUE, DATE '2023-08-31', DATE '2023-08-31', NULL, NULL, 'u', :s, 'Cuadro', 1,"
+            " :pv, 'l1', CURRENT_TIMESTAMP)"), {"s": sha("v1"), "pv": PIPELINE_VERSION})
+        conn.execute(sa.text(
+            "INSERT INTO etl_slices VALUES (2023, 'total', :s, 'u', DATE '2023-08-31', TRUE, NULL,"
+            " NULL, :pv, 'l1')"), {"s": sha("v1"), "pv": PIPELINE_VERSION})
+        conn.execute(sa.text(
+            "INSERT INTO etl_loads VALUES ('l1', NULL, 'u', :s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+            " 1, 0, 0, 0, FALSE)"), {"s": sha("v1")})
+    load.ensure_schema(engine)
+    assert current_version(engine) == LATEST
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT pipeline_version FROM etl_loads")).scalar() == PIPELINE_VERSION
+        # A second row for the same (cell, version) is accepted now: publish keeps them apart.
+        conn.execute(sa.text(
+            "INSERT INTO darien_transit_history SELECT * FROM darien_transit_history"))
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM darien_transit_history")).scalar() == 2
+    engine.dispose()
