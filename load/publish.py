@@ -349,13 +349,21 @@ def _publish_won(conn: sa.Connection, p: dict, stats: LoadStats) -> None:
 
 def _apply_current(conn: sa.Connection, p: dict, stats: LoadStats) -> None:
     """Turn the won slices' current rows into the staged ones, given `_changes` and its counts."""
+    if conn.dialect.name == "postgresql":
+        # PostgreSQL writes a new row version for an UPDATE anyway, and a bulk UPDATE ... FROM
+        # measured 3x slower than deleting the slices and inserting the staged rows.
+        conn.exec_driver_sql(
+            f"DELETE FROM {contract.TABLE} WHERE EXISTS (SELECT 1 FROM _won w"
+            f" WHERE w.year = {contract.TABLE}.year AND w.breakdown = {contract.TABLE}.breakdown)")
+        conn.execute(sa.text(_NEW_CURRENT + _IN_WON.format(t="s")), p)
+        return
     if stats.deleted:
         conn.exec_driver_sql(
             f"DELETE FROM {contract.TABLE} WHERE EXISTS (SELECT 1 FROM _changes x"
             f" WHERE x.kind = 'gone' AND {_on('x', contract.TABLE)})"
         )
     if stats.updated or stats.unchanged:
-        # In place rather than delete and insert: no key changes, so no index is touched, and
+        # DuckDB: in place rather than delete and insert, so its key index is not touched;
         # every row still takes the winning document's lineage.
         conn.execute(sa.text(
             f"UPDATE {contract.TABLE} SET label = s.label, persons = s.persons, note = s.note,"
