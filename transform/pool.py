@@ -8,6 +8,7 @@ that dies is replaced: the document it held gets a WorkerCrashed error, the pool
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import signal
 import threading
@@ -22,8 +23,39 @@ from transform.errors import ParseError, ParseMemoryError, ParseTimeout, WorkerC
 _memory_limit = 0  # bytes of address space this worker may use; 0: no limit
 
 
-def _initialise(memory_mb: int | None) -> None:
+def _exit_with(owner: int) -> None:
+    """Exit this worker when the process that owns the pool dies, even by SIGKILL.
+
+    Nothing else tells a worker: it holds both ends of its own call queue, so it never
+    sees end-of-file, and it would live on holding the dead run's stdout and stderr.
+    """
+    import select
+
+    try:
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # not Linux >= 5.3, or the owner is already gone
+        handle = None
+    if handle is None:
+        while _alive(owner):
+            threading.Event().wait(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _initialise(memory_mb: int | None, owner: int) -> None:
     global _memory_limit
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     # Import the parser once per worker, not once per document.
     import pdfplumber  # noqa: F401
 
@@ -112,7 +144,7 @@ class ParserPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=_context(),
-                                   initializer=_initialise, initargs=(self.memory_mb,))
+                                   initializer=_initialise, initargs=(self.memory_mb, os.getpid()))
 
     def submit(self, path: Path, *, source_url: str | None = None,
                sha256: str | None = None) -> "Future[Batch]":

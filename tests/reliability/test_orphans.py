@@ -17,9 +17,6 @@ from runs import descendants
 REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "transform.ParserPool workers (and the forkserver, resource tracker) outlive a SIGKILLed owner: "
-    "each worker holds both ends of its call queue, so it never sees EOF"))
 def test_parser_workers_exit_when_their_owner_is_killed():
     owner = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
