@@ -82,7 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _flow_settings(args) -> dict:
-    return dict(source=args.source, warehouse=args.warehouse, data_dir=args.data_dir)
+    """Flow parameters from the options. The warehouse URL travels in the environment instead:
+    Prefect stores and shows flow-run parameters, and the URL may carry a password."""
+    if args.warehouse:
+        os.environ["DARIEN_WAREHOUSE_URL"] = args.warehouse
+    return dict(source=getattr(args, "source", None), data_dir=args.data_dir)
 
 
 def _finish(summary) -> int:
@@ -178,8 +182,9 @@ def cmd_reprocess(args) -> int:
         raise ConfigError("name a sha256 or use --quarantined")
     from flows.reprocess import reprocess
 
-    return _finish(_call_flow(reprocess, sha256=args.sha256, quarantined=args.quarantined,
-                              warehouse=args.warehouse, data_dir=args.data_dir))
+    params = _flow_settings(args)
+    params.pop("source")
+    return _finish(_call_flow(reprocess, sha256=args.sha256, quarantined=args.quarantined, **params))
 
 
 def cmd_serve(args) -> int:

@@ -166,8 +166,6 @@ def test_the_password_appears_nowhere(outcome):
     assert PASSWORD not in json.dumps([artifacts, logs])
 
 
-@pytest.mark.xfail(strict=True, reason="darien/cli.py passes the warehouse URL, password and all, "
-                   "as a flow parameter, which the Prefect server stores and shows")
 def test_the_password_is_not_a_stored_flow_parameter(outcome):
     runs = requests.post(f"{outcome['api']}/flow_runs/filter",
                          json={"flow_runs": {"id": {"any_": [outcome["flow_run"]]}}}, timeout=10).json()
