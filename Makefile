@@ -31,3 +31,6 @@ bench: setup
 
 clean:
 	rm -rf data/ .pytest_cache
+
+fuzz: setup
+	DARIEN_FUZZ_CASES=$${DARIEN_FUZZ_CASES:-5000} $(BIN)/pytest tests/reliability/test_fuzz.py -q
