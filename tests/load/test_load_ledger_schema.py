@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 import load
 from darien.contract import PIPELINE_VERSION, DocumentVersion
 from load import ledger
-from load.schema import LATEST, current_version
+from load.schema import LATEST, current_version, transit
 from load_batches import make_batch, rows, sha
 
 INDEX = "https://www.migracion.gob.pa/estadisticas/"
@@ -131,7 +132,7 @@ def test_errors_never_show_the_password(tmp_path):
         load.connect("not a url")
 
 
-def test_migration_4_drops_the_history_key_and_keeps_rows(warehouse_url):
+def test_migrations_4_and_5_drop_keys_and_keep_rows(warehouse_url):
     engine = load.connect(warehouse_url)
     load.ensure_schema(engine, upto=3)
     # Version 3's shapes: history keyed on (cell, version), etl_loads without pipeline_version.
@@ -165,4 +166,27 @@ def test_migration_4_drops_the_history_key_and_keeps_rows(warehouse_url):
         conn.execute(sa.text(
             "INSERT INTO darien_transit_history SELECT * FROM darien_transit_history"))
         assert conn.execute(sa.text("SELECT COUNT(*) FROM darien_transit_history")).scalar() == 2
+    engine.dispose()
+
+
+def test_duckdb_current_table_loses_its_key_and_keeps_rows_and_views(duckdb_url):
+    engine = load.connect(duckdb_url)
+    load.ensure_schema(engine, upto=4)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE darien_transit"))
+        conn.execute(sa.text(str(sa.schema.CreateTable(transit).compile(
+            dialect=postgresql.dialect()))))  # version 4's shape: keyed
+        conn.execute(sa.text(
+            "INSERT INTO darien_transit VALUES (2023, 8, 'total', 'total', 'Total', 81946, NULL,"
+            " TRUE, DATE '2023-08-31', 'u', 's', 'Cuadro', 1, 'pv', 'l1', CURRENT_TIMESTAMP)"))
+        assert conn.execute(sa.text(
+            "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = 'darien_transit'"
+            " AND constraint_type = 'PRIMARY KEY'")).scalar() == 1
+    load.ensure_schema(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = 'darien_transit'"
+            " AND constraint_type = 'PRIMARY KEY'")).scalar() == 0
+        assert conn.execute(sa.text("SELECT persons FROM v_latest_as_of JOIN darien_transit"
+                                    " USING (year) WHERE month = 8")).scalar() == 81_946
     engine.dispose()
