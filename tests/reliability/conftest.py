@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 import threading
 import time
@@ -44,8 +43,6 @@ def prefect_api(prefect_harness) -> str:
     from prefect.settings import PREFECT_API_URL
 
     return PREFECT_API_URL.value()
-
-
 
 
 class Publication:
@@ -112,25 +109,19 @@ def snm_site() -> Site:
 @pytest.fixture(scope="session")
 def clean_run(snm_site, prefect_api, tmp_path_factory) -> tuple[str, Path]:
     """One uninterrupted `darien run` of the site into DuckDB: the state every other run must end in."""
-    from runs import darien, finish, run_args
+    from runs import darien, darien_environment, finish, run_args
 
     folder = tmp_path_factory.mktemp("clean")
     url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-    code, out, err = finish(darien(*run_args(snm_site.index, url, folder / "data"), env=_env(prefect_api)))
+    code, out, err = finish(darien(*run_args(snm_site.index, url, folder / "data"), env=darien_environment(prefect_api)))
     assert code == 0, err
     assert "2 loaded" in out
     return url, folder / "data"
 
 
-def _env(prefect_api: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DARIEN_")}
-    # PYTHONPATH: packages newer than the editable install's list (export/) import from the checkout.
-    env.update(PREFECT_API_URL=prefect_api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               DARIEN_PARSE_WORKERS="2", PYTHONPATH=str(_ROOT))
-    return env
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def darien_env(prefect_api) -> dict[str, str]:
     """The environment of a `darien` subprocess: the session's Prefect server, no DARIEN_* of the caller."""
+    from runs import darien_environment
+
     return darien_environment(prefect_api)
