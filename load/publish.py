@@ -303,12 +303,12 @@ def _compare(conn: sa.Connection, stats: LoadStats) -> bool:
 
     Returns False when the won slices hold no current rows at all (then every row is new).
     """
-    current = int(conn.exec_driver_sql(
-        f"SELECT COUNT(*) FROM {contract.TABLE} c {_IN_WON.format(t='c')}").scalar())
-    if current == 0:
-        stats.inserted = int(conn.exec_driver_sql(
-            f"SELECT COUNT(*) FROM _stage s {_IN_WON.format(t='s')}").scalar()
-            if _lost_any(conn) else conn.exec_driver_sql("SELECT COUNT(*) FROM _stage").scalar())
+    staged = int(conn.exec_driver_sql(
+        f"SELECT COUNT(*) FROM _stage s {_IN_WON.format(t='s')}").scalar()
+        if _lost_any(conn) else conn.exec_driver_sql("SELECT COUNT(*) FROM _stage").scalar())
+    if conn.exec_driver_sql(
+            f"SELECT 1 FROM {contract.TABLE} c {_IN_WON.format(t='c')} LIMIT 1").first() is None:
+        stats.inserted = staged
         return False
     cell = ", ".join(f"COALESCE(s.{c}, c.{c}) AS {c}" for c in CELL)
     conn.exec_driver_sql(
@@ -323,7 +323,7 @@ def _compare(conn: sa.Connection, stats: LoadStats) -> bool:
     kinds = dict(conn.exec_driver_sql("SELECT kind, COUNT(*) FROM _changes GROUP BY kind").all())
     stats.inserted, stats.updated, stats.deleted = (
         int(kinds.get(k, 0)) for k in ("new", "changed", "gone"))
-    stats.unchanged = current - stats.updated - stats.deleted
+    stats.unchanged = staged - stats.inserted - stats.updated
     return True
 
 
