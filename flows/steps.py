@@ -66,7 +66,7 @@ def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None 
     with transform.ParserPool(cfg.parse_workers, cfg.parse_timeout_s) as pool:
         futures = [
             (row, parse.submit(pool, raw_path(cfg, row.sha256), row.url, row.sha256,
-                               f"{row.year or 'year?'} ({row.sha256[:6]})"))
+                               f"{row.year} ({row.sha256[:6]})" if row.year else row.sha256[:6]))
             for row in todo
         ]
         for row, future in futures:

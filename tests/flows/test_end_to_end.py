@@ -5,22 +5,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import sqlalchemy as sa
 
 from flows.nightly import nightly
+from warehouse import query
 
 # What the 2022 PDF prints (Cuadro No. 003, page 2): Venezuela 150,327 for the year, 38,399 in September.
 VENEZUELA_2022_TOTAL = 150_327
 VENEZUELA_2022_SEP = 38_399
-
-
-def table(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def test_nightly_loads_the_2022_document_and_a_rerun_changes_nothing(
     first = nightly(**params)
 
     assert [o.status for o in first.outcomes] == ["loaded"]
-    venezuela = table(
+    venezuela = query(
         warehouse_url,
         "select month, persons, label, source_table, source_page from darien_transit "
         "where year = 2022 and breakdown = 'country' and category = 'VEN' order by month",
@@ -48,12 +39,12 @@ def test_nightly_loads_the_2022_document_and_a_rerun_changes_nothing(
     assert sum(r[1] for r in venezuela) == VENEZUELA_2022_TOTAL
     assert venezuela[8][:2] == (9, VENEZUELA_2022_SEP)
     assert venezuela[0][2:] == ("Venezuela", "Cuadro No. 003", 2)
-    before = table(warehouse_url, "select * from darien_transit order by year, month, breakdown, category")
-    loads_before = table(warehouse_url, "select count(*) from etl_loads")
+    before = query(warehouse_url, "select * from darien_transit order by year, month, breakdown, category")
+    loads_before = query(warehouse_url, "select count(*) from etl_loads")
 
     second = nightly(**params)
 
     assert second.fetched == 0
     assert all(o.inserted == o.updated == o.deleted == 0 for o in second.outcomes)
-    assert table(warehouse_url, "select * from darien_transit order by year, month, breakdown, category") == before
-    assert table(warehouse_url, "select count(*) from etl_loads") == loads_before
+    assert query(warehouse_url, "select * from darien_transit order by year, month, breakdown, category") == before
+    assert query(warehouse_url, "select count(*) from etl_loads") == loads_before

@@ -5,22 +5,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import sqlalchemy as sa
 
 import load
 import report
 from darien import cli
 from flows.backfill import backfill
 from snm_documents import document_spec, write_pdf
-
-
-def query(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
+from warehouse import query
 
 
 @pytest.fixture
