@@ -73,7 +73,11 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 @task(name="prepare warehouse", cache_policy=NONE)
 def prepare_warehouse(cfg: Settings) -> None:
     """Create or migrate the warehouse tables."""
-    engine = load.connect(cfg.warehouse)
+    try:
+        engine = load.connect(cfg.warehouse)
+    except load.WarehouseError as err:
+        # Expected (a DuckDB file held by another process): one line, not the task engine's traceback.
+        return failed(err)
     try:
         load.ensure_schema(engine)
     finally:
