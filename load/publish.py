@@ -30,7 +30,7 @@ STAGED = {
     "source_page": "INTEGER",
 }
 PER_DOCUMENT = ("preliminary", "as_of", "source_url", "source_sha256", "pipeline_version")
-TEMP_TABLES = ("_stage", "_old", "_ranks_old", "_ranks", "_won", "_changes", "_full", "_points",
+TEMP_TABLES = ("_stage", "_slices", "_old", "_ranks_old", "_ranks", "_won", "_changes", "_full", "_points",
                "_desired", "_lost_current")
 CELL = ("year", "month", "breakdown", "category")
 HISTORY_COLUMNS = (
@@ -128,6 +128,18 @@ def _stage(conn: sa.Connection, frame: pd.DataFrame) -> None:
     conn.exec_driver_sql("ANALYZE _stage")
 
 
+def _stage_slices(conn: sa.Connection, frame: pd.DataFrame) -> None:
+    """The document's (year, breakdown) slices into `_slices`, found in the frame rather than by a pass over `_stage`."""
+    conn.exec_driver_sql("CREATE TEMP TABLE _slices (year INTEGER, breakdown VARCHAR)")
+    found = frame[["year", "breakdown"]].drop_duplicates()
+    if len(found):
+        values = ", ".join(f"(:y{i}, :b{i})" for i in range(len(found)))
+        params = {}
+        for i, (year, breakdown) in enumerate(found.itertuples(index=False)):
+            params |= {f"y{i}": int(year), f"b{i}": str(breakdown)}
+        conn.execute(sa.text(f"INSERT INTO _slices VALUES {values}"), params)
+
+
 def _drop_temp(conn: sa.Connection) -> None:
     for name in TEMP_TABLES:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
@@ -181,6 +193,7 @@ def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
             # The joins and aggregates below run over every staged row: let them hash in memory.
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         _stage(conn, frame)
+        _stage_slices(conn, frame)
         _pause_at("staged")
         params = {
             "sha": batch.source_sha256, "url": batch.source_url, "as_of": batch.as_of,
@@ -237,7 +250,7 @@ _RANKED = (
     "  COUNT(*) OVER (PARTITION BY v.year, v.breakdown),"
     "  v.source_sha256 = :sha"
     " FROM etl_slices v"
-    " JOIN (SELECT DISTINCT year, breakdown FROM _stage UNION SELECT year, breakdown FROM _old) d"
+    " JOIN (SELECT year, breakdown FROM _slices UNION SELECT year, breakdown FROM _old) d"
     "  ON d.year = v.year AND d.breakdown = v.breakdown"
 )
 _RANKS_TABLE = (
@@ -263,9 +276,9 @@ def _rank(conn: sa.Connection, p: dict, replacing: bool) -> int:
     conn.execute(sa.text(
         "INSERT INTO etl_slices (year, breakdown, source_sha256, source_url, as_of, preliminary,"
         " modified_at, first_seen_at, pipeline_version, load_id)"
-        " SELECT DISTINCT year, breakdown, :sha, :url, :as_of, :prelim,"
+        " SELECT year, breakdown, :sha, :url, :as_of, :prelim,"
         " CAST(:modified_at AS TIMESTAMP WITH TIME ZONE),"
-        " CAST(:first_seen AS TIMESTAMP WITH TIME ZONE), :pv, :load_id FROM _stage"
+        " CAST(:first_seen AS TIMESTAMP WITH TIME ZONE), :pv, :load_id FROM _slices"
     ), p)
     # rnk 1 is the oldest version of a slice, n the newest (the one published).
     conn.exec_driver_sql(f"CREATE TEMP TABLE _ranks {_RANKS_TABLE}")
