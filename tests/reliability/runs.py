@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 
 DARIEN = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "darien")
@@ -104,3 +106,75 @@ def query(url: str, sql: str) -> list[tuple]:
 def statuses(url: str) -> dict[str, str]:
     """Ledger status by document file name (the last path segment of its URL)."""
     return {u.rsplit("/", 1)[1]: s for u, s in query(url, "SELECT url, status FROM etl_documents")}
+
+
+def error_lines(err: str) -> list[str]:
+    """The lines `darien` itself wrote to stderr (the rest are Prefect's logs)."""
+    return [line for line in err.splitlines() if line.startswith("darien: ")]
+
+
+def assert_refused(result: tuple[int, str, str]) -> None:
+    """Exit 75 and one line of its own saying why, no traceback."""
+    code, out, err = result
+    assert code == 75, err[-2000:]
+    lines = error_lines(err)
+    assert len(lines) == 1 and "another run holds the warehouse lock (waited 0 s)" in lines[0], err[-2000:]
+    assert "Traceback" not in err
+
+
+def running_flow_runs(api: str) -> set[str]:
+    """Ids of the flow runs the Prefect server shows as RUNNING (runs killed by SIGKILL stay so)."""
+    found = requests.post(f"{api}/flow_runs/filter", timeout=10, json={
+        "flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}).json()
+    return {run["id"] for run in found}
+
+
+def race(args: list[str], env: dict, paused: Path) -> tuple[subprocess.Popen, tuple[int, str, str]]:
+    """Two runs started at the same moment with DARIEN_LOCK_WAIT=0, the winner held at its first publish.
+
+    Returns the winner, paused with the lock, and the loser's exit code, stdout and stderr.
+    """
+    racing = {**env, "DARIEN_LOCK_WAIT": "0", "DARIEN_LOAD_PAUSE_AT": f"staged:{paused}"}
+    pair = [darien(*args, env=racing), darien(*args, env=racing)]
+    try:
+        deadline = time.monotonic() + 120
+        while all(child.poll() is None for child in pair):
+            assert time.monotonic() < deadline, "neither run exited"
+            time.sleep(0.05)
+        loser = next(child for child in pair if child.poll() is not None)
+        winner = next(child for child in pair if child is not loser)
+        result = finish(loser)
+        wait_for(paused.exists, winner, "the winner paused in its publish", timeout=120)
+    except BaseException:
+        for child in pair:
+            child.kill()
+            child.communicate()
+        raise
+    return winner, result
+
+
+def start_waiting(args: list[str], env: dict, api: str, wait_s: float = 120) -> subprocess.Popen:
+    """A run with DARIEN_LOCK_WAIT=`wait_s`, returned once its flow has begun (the lock is its first step)."""
+    before = running_flow_runs(api)
+    child = darien(*args, env={**env, "DARIEN_LOCK_WAIT": f"{wait_s:g}"})
+    wait_for(lambda: running_flow_runs(api) - before, child, "its flow run began", timeout=120)
+    time.sleep(1.0)  # from RUNNING to the lock loop is a few statements
+    return child
+
+
+def finish_unpaused(child: subprocess.Popen, marker: Path) -> tuple[int, str, str]:
+    """Let every publish of `child` go on (it pauses once per document) and wait for it to end."""
+    done = threading.Event()
+
+    def release() -> None:
+        while not done.is_set():
+            marker.unlink(missing_ok=True)
+            time.sleep(0.05)
+
+    releaser = threading.Thread(target=release, daemon=True)
+    releaser.start()
+    try:
+        return finish(child)
+    finally:
+        done.set()
+        releaser.join()

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import snm_documents as snm
-from runs import darien, darien_environment, finish, query, run_args, statuses
+from runs import darien, finish, query, run_args, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_2022 = ROOT / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
@@ -76,7 +76,7 @@ def outcome(request, prefect_api, tmp_path_factory):
     warehouse = pg.replace("postgres@", f"postgres:{PASSWORD}@", 1)
     data = folder / "data"
     code, out, err = finish(darien(*run_args(site.url_for("/inicio/estadisticas"), warehouse, data),
-                                   env=request.getfixturevalue("darien_env_module")), timeout=240)
+                                   env=request.getfixturevalue("darien_env")), timeout=240)
     flow_run = re.search(r"/runs/flow-run/([0-9a-f-]{36})", err)
     yield dict(code=code, out=out, err=err, warehouse=pg, data=data, api=prefect_api,
                flow_run=flow_run.group(1) if flow_run else None, site=site)
@@ -99,11 +99,6 @@ def pg_module_url():
     with admin.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def darien_env_module(prefect_api):
-    return darien_environment(prefect_api)
 
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
