@@ -31,6 +31,7 @@ class Settings:
     max_document_bytes: int = 50 * 1024 * 1024
     jump_factor: float = 10.0
     freshness_days: int = 45
+    request_interval_s: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -85,6 +86,7 @@ def settings(**overrides) -> Settings:
         max_document_bytes=_number("DARIEN_MAX_DOCUMENT_BYTES", int, 50 * 1024 * 1024),
         jump_factor=_number("DARIEN_JUMP_FACTOR", float, 10.0),
         freshness_days=_number("DARIEN_FRESHNESS_DAYS", int, 45),
+        request_interval_s=_number("DARIEN_REQUEST_INTERVAL", float, 1.0),
     )
     given = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(given.get("sources"), str):

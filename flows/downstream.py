@@ -24,10 +24,14 @@ def after_publish(cfg: Settings, summary: RunSummary, listed: Mapping[str, int] 
     `listed` (source -> documents it listed this run) lets a source that went silent be named.
     Call it inside the run lock: it refreshes the dimension tables.
     """
+    # A quiet night (nothing written) keeps the exports it has: writing them costs more than the crawl.
+    stale = summary.changed or not (cfg.exports_dir / "datapackage.json").exists()
     engine = load.connect(cfg.warehouse)
     try:
-        dimensions.refresh(engine)
-        exported = package.write_exports(engine, cfg.exports_dir)
+        exported = None
+        if stale:
+            dimensions.refresh(engine)
+            exported = package.write_exports(engine, cfg.exports_dir)
         warnings = checks.published_figure_warnings(engine)
         warnings += checks.freshness_warnings(engine, cfg.freshness_days)
         if listed is not None:
@@ -39,10 +43,11 @@ def after_publish(cfg: Settings, summary: RunSummary, listed: Mapping[str, int] 
     summary.warnings.extend(warnings)
     if warnings:
         _announce(warnings)
-    create_markdown_artifact(
-        key="exports", description="Open exports of this run",
-        markdown=f"Exports in `{exported.folder.resolve()}`:\n\n"
-                 + "\n".join(f"- `{name}`: {rows} rows" for name, rows in exported.rows.items()))
+    if exported is not None:
+        create_markdown_artifact(
+            key="exports", description="Open exports of this run",
+            markdown=f"Exports in `{exported.folder.resolve()}`:\n\n"
+                     + "\n".join(f"- `{name}`: {rows} rows" for name, rows in exported.rows.items()))
     return warnings
 
 

@@ -32,7 +32,9 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
     try:
         state = report.status(engine)
         latest = report.latest_month(engine)
-        chart = report.chart(engine, cfg.data_dir / "reports" / "transit_by_region.png")
+        chart = cfg.data_dir / "reports" / "transit_by_region.png"
+        if summary.changed or not chart.exists():  # matplotlib alone costs a second
+            report.chart(engine, chart)
     finally:
         engine.dispose()
     head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)

@@ -14,11 +14,12 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
+import extract
 import load
 import transform
 from darien.config import Settings
-from darien.contract import Batch, DocumentVersion
-from flows import tasks
+from darien.contract import Batch
+from flows import progress, tasks
 from flows.tasks import DocumentOutcome, RunSummary
 
 
@@ -30,12 +31,16 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
                     for url, v in load.ledger.latest_by_url(engine).items()}
     finally:
         engine.dispose()
+    session = extract.make_session(min_interval=cfg.request_interval_s)
     for source in cfg.sources:
-        links = tasks.discover(cfg, source)
+        try:
+            links = tasks.discover(cfg, source, session)
+        except extract.SourceError as err:  # one unreachable source does not stop the others
+            summary.outcomes.append(DocumentOutcome(source, None, status="failed", reason=str(err)))
+            continue
         summary.found += len(links)
         summary.listed[source] = len(links)
-        futures = [tasks.fetch.submit(cfg, link, previous.get(link.url)) for link in links]
-        versions: list[DocumentVersion] = [f.result() for f in futures]
+        versions = tasks.fetch_all(cfg, source, links, previous, session)
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)
 
 
@@ -63,6 +68,7 @@ def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None 
     if not todo:
         return
     run_id = str(flow_run.id) if flow_run.id else None
+    progress.expect(len(todo))
     with transform.ParserPool(cfg.parse_workers, cfg.parse_timeout_s) as pool:
         futures = [
             (row, parse.submit(pool, raw_path(cfg, row.sha256), row.url, row.sha256,
@@ -74,11 +80,12 @@ def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None 
                 batch = future.result()
             except transform.ParseError as err:
                 summary.outcomes.append(tasks.record_failure(cfg, row.url, row.sha256, str(err)))
+                progress.advance()
                 continue
-            if years is not None and batch.year not in years:
-                continue
-            batch.first_seen_at = row.first_seen_at
-            summary.outcomes.append(check_and_publish(cfg, batch, run_id))
+            if years is None or batch.year in years:
+                batch.first_seen_at = row.first_seen_at
+                summary.outcomes.append(check_and_publish(cfg, batch, run_id))
+            progress.advance(f"{batch.year} ({batch.short})")
 
 
 def check_and_publish(cfg: Settings, batch: Batch, run_id: str | None) -> DocumentOutcome:

@@ -8,8 +8,10 @@ really look at the source again.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import requests
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
@@ -45,6 +47,11 @@ class RunSummary:
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def changed(self) -> bool:
+        """Whether this run wrote any figure (a quiet night skips exports and the chart)."""
+        return any(o.inserted or o.updated or o.deleted for o in self.outcomes)
+
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
 
@@ -65,7 +72,7 @@ class RunSummary:
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
     try:
-        return get_runrun_logger()
+        return get_run_logger()
     except Exception:  # called with .fn() outside a run
         return logging.getLogger("flows")
 
@@ -85,29 +92,39 @@ def prepare_warehouse(cfg: Settings) -> None:
 
 
 @task(name="discover", task_run_name="discover {source}", cache_policy=NONE, **NETWORK_RETRIES)
-def discover(cfg: Settings, source: str) -> list[extract.Link]:
+def discover(cfg: Settings, source: str, session: requests.Session) -> list[extract.Link]:
     """The documents one index page or folder lists."""
-    return extract.discover(source, allowed_hosts=cfg.allowed_hosts)
+    return extract.discover(source, session=session, allowed_hosts=cfg.allowed_hosts)
 
 
-@task(name="fetch", task_run_name="fetch {link.url}", cache_policy=NONE, **NETWORK_RETRIES)
-def fetch(cfg: Settings, link: extract.Link, previous: DocumentVersion | None) -> DocumentVersion:
-    """Download one document if it changed, and record the attempt in the ledger."""
-    version = extract.fetch(
-        link,
-        previous,
-        raw_dir=cfg.raw_dir,
-        allowed_hosts=cfg.allowed_hosts,
-        max_bytes=cfg.max_document_bytes,
-    )
+@task(name="fetch", task_run_name="fetch {source}", cache_policy=NONE)
+def fetch_all(cfg: Settings, source: str, links: list[extract.Link],
+              previous: dict[str, DocumentVersion], session: requests.Session) -> list[DocumentVersion]:
+    """Fetch what changed among one source's documents and record every attempt in the ledger.
+
+    One task per source, not per document: a nightly mostly hears "not modified", and a
+    Prefect task run per document would cost more than the requests themselves. Retries
+    live in the session (urllib3), per request.
+    """
+    def one(link: extract.Link) -> DocumentVersion:
+        return extract.fetch(link, previous.get(link.url), raw_dir=cfg.raw_dir, session=session,
+                             allowed_hosts=cfg.allowed_hosts, max_bytes=cfg.max_document_bytes)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        versions = list(pool.map(one, links))
     engine = load.connect(cfg.warehouse)
     try:
-        load.ledger.record_fetch(engine, version)
+        for version in versions:
+            load.ledger.record_fetch(engine, version)
     finally:
         engine.dispose()
-    if version.error:
-        run_logger().warning(version.error)
-    return version
+    logger = run_logger()
+    for version in versions:
+        if version.error:
+            logger.warning(version.error)
+        elif version.fetch == "downloaded":
+            logger.info("downloaded %s (%s)", version.url, (version.sha256 or "")[:6])
+    return versions
 
 
 @task(name="validate", task_run_name="validate {batch.year} ({batch.short})", cache_policy=NONE)
