@@ -109,10 +109,13 @@ def cmd_run(args) -> int:
 def cmd_backfill(args) -> int:
     if args.from_year > args.to_year:
         raise ConfigError(f"--from-year {args.from_year} is after --to-year {args.to_year}")
+    from flows import progress
     from flows.backfill import backfill
 
-    return _finish(_call_flow(backfill, from_year=args.from_year, to_year=args.to_year,
-                              force=args.force, **_flow_settings(args)))
+    with progress.shown(f"backfill {args.from_year}-{args.to_year}"):
+        summary = _call_flow(backfill, from_year=args.from_year, to_year=args.to_year,
+                             force=args.force, **_flow_settings(args))
+    return _finish(summary)
 
 
 def _call_flow(flow: Callable, **params):
