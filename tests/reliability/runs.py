@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
 import sqlalchemy as sa
 
 DARIEN = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "darien")
@@ -122,11 +121,23 @@ def assert_refused(result: tuple[int, str, str]) -> None:
     assert "Traceback" not in err
 
 
-def running_flow_runs(api: str) -> set[str]:
-    """Ids of the flow runs the Prefect server shows as RUNNING (runs killed by SIGKILL stay so)."""
-    found = requests.post(f"{api}/flow_runs/filter", timeout=10, json={
-        "flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}).json()
-    return {run["id"] for run in found}
+def has_open(path: Path) -> Callable[[subprocess.Popen], bool]:
+    """Whether a process has `path` open: a DuckDB run opens the lock file just before it tries the lock."""
+    def check(child: subprocess.Popen) -> bool:
+        fds = Path(f"/proc/{child.pid}/fd")
+        try:
+            return any(os.readlink(fd) == str(path.resolve()) for fd in fds.iterdir())
+        except OSError:  # a descriptor closed while listing
+            return False
+    return check
+
+
+def asks_for_advisory_lock(admin_url: str, application_name: str) -> Callable[[subprocess.Popen], bool]:
+    """Whether the PostgreSQL session named `application_name` is polling pg_try_advisory_lock."""
+    def check(child: subprocess.Popen) -> bool:
+        return bool(query(admin_url, "SELECT 1 FROM pg_stat_activity WHERE application_name = '"
+                          + application_name + "' AND query LIKE '%pg_try_advisory_lock%'"))
+    return check
 
 
 def race(args: list[str], env: dict, paused: Path) -> tuple[subprocess.Popen, tuple[int, str, str]]:
@@ -153,12 +164,12 @@ def race(args: list[str], env: dict, paused: Path) -> tuple[subprocess.Popen, tu
     return winner, result
 
 
-def start_waiting(args: list[str], env: dict, api: str, wait_s: float = 120) -> subprocess.Popen:
-    """A run with DARIEN_LOCK_WAIT=`wait_s`, returned once its flow has begun (the lock is its first step)."""
-    before = running_flow_runs(api)
+def start_waiting(args: list[str], env: dict, waiting: Callable[[subprocess.Popen], bool],
+                  wait_s: float = 120) -> subprocess.Popen:
+    """A run with DARIEN_LOCK_WAIT=`wait_s`, returned once `waiting` shows it trying the held lock."""
     child = darien(*args, env={**env, "DARIEN_LOCK_WAIT": f"{wait_s:g}"})
-    wait_for(lambda: running_flow_runs(api) - before, child, "its flow run began", timeout=120)
-    time.sleep(1.0)  # from RUNNING to the lock loop is a few statements
+    wait_for(lambda: waiting(child), child, "it tried the lock", timeout=120)
+    time.sleep(2 * 0.2)  # two of its polls refused: it is waiting, not passing through
     return child
 
 

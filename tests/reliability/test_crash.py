@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from runs import (assert_refused, darien, descendants, finish, race, run_args, start_waiting, statuses,
-                  table_contents, wait_for, warehouse_state)
+from runs import (assert_refused, darien, descendants, finish, has_open, race, run_args, start_waiting,
+                  statuses, table_contents, wait_for, warehouse_state)
 
 SHA_NAME = re.compile(r"^[0-9a-f]{64}\.pdf$")
 
@@ -45,7 +45,7 @@ def strays(pid: int, grace_s: float = 3) -> list[int]:
 
 
 @pytest.mark.slow
-def test_runs_killed_at_every_stage_leave_nothing_half_done(snm_site, clean_run, darien_env, prefect_api, tmp_path):
+def test_runs_killed_at_every_stage_leave_nothing_half_done(snm_site, clean_run, darien_env, tmp_path):
     url, data = f"duckdb:///{tmp_path / 'warehouse.duckdb'}", tmp_path / "data"
     args = run_args(snm_site.index, url, data)
     raw = data / "raw"
@@ -92,7 +92,7 @@ def test_runs_killed_at_every_stage_leave_nothing_half_done(snm_site, clean_run,
     patient = None
     try:
         assert_refused(refused)
-        patient = start_waiting(args, darien_env, prefect_api)
+        patient = start_waiting(args, darien_env, has_open(tmp_path / "warehouse.duckdb.lock"))
         assert patient.poll() is None  # waiting, not refused
         kill(winner)
         strays(winner.pid)

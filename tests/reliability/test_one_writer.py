@@ -13,18 +13,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import uuid
 
 import pytest
 
-from runs import (assert_refused, darien, error_lines, finish, finish_unpaused, race, run_args, start_waiting,
-                  warehouse_state)
+from runs import (asks_for_advisory_lock, assert_refused, darien, error_lines, finish, finish_unpaused, race,
+                  run_args, start_waiting, warehouse_state)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.mark.postgres
 def test_runs_at_the_same_moment_one_writes_one_exits_75_one_waits(
-        snm_site, clean_run, darien_env, prefect_api, pg_url, tmp_path):
+        snm_site, clean_run, darien_env, pg_url, tmp_path):
     data = tmp_path / "data"
     args = run_args(snm_site.index, pg_url, data)
     paused = tmp_path / "winner-paused"
@@ -32,7 +33,10 @@ def test_runs_at_the_same_moment_one_writes_one_exits_75_one_waits(
     patient = None
     try:
         assert_refused(refused)
-        patient = start_waiting(args, darien_env, prefect_api)
+        # Named, so its session shows in pg_stat_activity polling the advisory lock.
+        name = f"darien-patient-{uuid.uuid4().hex[:8]}"
+        named = run_args(snm_site.index, f"{pg_url}&application_name={name}", data)
+        patient = start_waiting(named, darien_env, asks_for_advisory_lock(pg_url, name))
         assert patient.poll() is None  # waiting, not refused
         code, out, err = finish_unpaused(winner, paused)
         assert code == 0, err[-2000:]
