@@ -171,8 +171,9 @@ def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> Do
                              validation=verdict.summary, docs_url=verdict.docs_url)
     finally:
         engine.dispose()
-    for warning in verdict.warnings:
-        run_logger().warning("%s: %s", batch.source_url, warning)
+    if verdict.warnings:  # one line per document: the full list is on its validation page
+        more = f" (and {len(verdict.warnings) - 1} more: {verdict.docs_url})" if len(verdict.warnings) > 1 else ""
+        run_logger().warning("%s: %s%s", batch.source_url, verdict.warnings[0], more)
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "loaded",
                            inserted=stats.inserted, updated=stats.updated, deleted=stats.deleted,
                            docs_url=verdict.docs_url)
