@@ -93,7 +93,10 @@ def check_and_publish(cfg: Settings, batch: Batch, run_id: str | None) -> Docume
     verdict = tasks.validate(cfg, batch)
     if not verdict.success:
         return tasks.quarantine(cfg, batch, verdict)
-    return tasks.publish(cfg, batch, verdict, run_id)
+    try:
+        return tasks.publish(cfg, batch, verdict, run_id)
+    except load.WarehouseError as err:  # still failing after the task's retry: this document fails
+        return tasks.record_failure(cfg, batch.source_url, batch.source_sha256, str(err))
 
 
 def pending(cfg: Settings, pipeline_version: str | None, years: range | None = None) -> list:

@@ -48,3 +48,22 @@ def test_nightly_loads_the_2022_document_and_a_rerun_changes_nothing(
     assert all(o.inserted == o.updated == o.deleted == 0 for o in second.outcomes)
     assert query(warehouse_url, "select * from darien_transit order by year, month, breakdown, category") == before
     assert query(warehouse_url, "select count(*) from etl_loads") == loads_before
+
+
+def test_a_run_leaves_its_artifacts_on_the_flow_run(prefect_harness, duckdb_url, source_2022, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    state = nightly(source=str(source_2022), warehouse=duckdb_url, data_dir=str(tmp_path / "data"),
+                    return_state=True)
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    by_key = {a.key: a.data for a in artifacts}
+    assert {"documents", "warehouse-status", "latest-figures", "exports"} <= set(by_key)
+    assert "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf" in by_key["documents"]
+    assert "| loaded | 612 |" in by_key["documents"]  # the 612 rows the 2022 PDF holds (golden CSV)
+    # December 2022 by region, as Cuadro No. 001 prints it: Total 20,297, América del Sur 10,492.
+    assert "December 2022: 20,297 persons" in by_key["latest-figures"]
+    assert "| América del Sur | 10,492 |" in by_key["latest-figures"]
