@@ -114,8 +114,7 @@ def fetch_all(cfg: Settings, source: str, links: list[extract.Link],
         versions = list(pool.map(one, links))
     engine = load.connect(cfg.warehouse)
     try:
-        for version in versions:
-            load.ledger.record_fetch(engine, version)
+        load.ledger.record_fetches(engine, versions)
     finally:
         engine.dispose()
     logger = run_logger()

@@ -74,27 +74,42 @@ def _upsert(conn: sa.Connection, url: str, sha256: str, on_insert: dict, on_upda
 def record_fetch(engine: sa.Engine, version: DocumentVersion, *,
                  pipeline_version: str | None = None) -> None:
     """Record one fetch: a new version as `new`, a seen one touched, a refused or failed one with its error."""
+    record_fetches(engine, [version], pipeline_version=pipeline_version)
+
+
+def record_fetches(engine: sa.Engine, versions: list[DocumentVersion], *,
+                   pipeline_version: str | None = None) -> None:
+    """Record a crawl's fetches in one transaction (a quiet night touches every known version)."""
     now = _now()
     with engine.begin() as conn:
-        if version.fetch == "not_modified" and version.sha256:
-            conn.execute(sa.update(documents).where(_key(version.url, version.sha256))
+        unchanged = [(v.url, v.sha256) for v in versions if v.fetch == "not_modified" and v.sha256]
+        if unchanged:
+            conn.execute(sa.update(documents)
+                         .where(sa.tuple_(documents.c.url, documents.c.sha256).in_(unchanged))
                          .values(last_checked_at=now))
-            return
-        if version.fetch in _FETCH_STATUS or not version.sha256:
-            _upsert(conn, version.url, NO_FILE,
-                    {"first_seen_at": now, "source": version.source, "kind": version.kind,
-                     "year": version.year},
-                    {"last_checked_at": now, "status": _FETCH_STATUS.get(version.fetch, "failed"),
-                     "error": version.error, "content_type": version.content_type,
-                     "bytes": version.bytes})
-            return
-        _upsert(conn, version.url, version.sha256,
-                {"first_seen_at": now, "status": "new", "source": version.source,
-                 "kind": version.kind, "year": version.year,
-                 "pipeline_version": pipeline_version},
-                {"last_checked_at": now, "etag": version.etag,
-                 "last_modified": version.last_modified, "content_type": version.content_type,
+        for version in versions:
+            if version.fetch == "not_modified" and version.sha256:
+                continue
+            _record(conn, version, now, pipeline_version)
+
+
+def _record(conn: sa.Connection, version: DocumentVersion, now: datetime,
+            pipeline_version: str | None) -> None:
+    if version.fetch in _FETCH_STATUS or not version.sha256:
+        _upsert(conn, version.url, NO_FILE,
+                {"first_seen_at": now, "source": version.source, "kind": version.kind,
+                 "year": version.year},
+                {"last_checked_at": now, "status": _FETCH_STATUS.get(version.fetch, "failed"),
+                 "error": version.error, "content_type": version.content_type,
                  "bytes": version.bytes})
+        return
+    _upsert(conn, version.url, version.sha256,
+            {"first_seen_at": now, "status": "new", "source": version.source,
+             "kind": version.kind, "year": version.year,
+             "pipeline_version": pipeline_version},
+            {"last_checked_at": now, "etag": version.etag,
+             "last_modified": version.last_modified, "content_type": version.content_type,
+             "bytes": version.bytes})
 
 
 def set_status(engine: sa.Engine | sa.Connection, url: str, sha256: str, status: str, *,

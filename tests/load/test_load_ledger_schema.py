@@ -190,3 +190,18 @@ def test_duckdb_current_table_loses_its_key_and_keeps_rows_and_views(duckdb_url)
         assert conn.execute(sa.text("SELECT persons FROM v_latest_as_of JOIN darien_transit"
                                     " USING (year) WHERE month = 8")).scalar() == 81_946
     engine.dispose()
+
+
+def test_a_crawl_is_recorded_in_one_call(engine):
+    other = URL.replace("AGOSTO", "SEPTIEMBRE")
+    ledger.record_fetches(engine, [_fetched("v1"), _fetched("v9", url=other)])
+    before = {r.url: r.last_checked_at for r in ledger.stored(engine)}
+    time.sleep(0.01)
+
+    ledger.record_fetches(engine, [_fetched("v1", fetch="not_modified"),
+                                   _fetched("v9", url=other, fetch="not_modified"),
+                                   _fetched("x", fetch="refused", error=f"{URL}: refused: not a PDF")])
+
+    after = {r.url: r.last_checked_at for r in ledger.stored(engine)}
+    assert set(after) == {URL, other} and all(after[u] > before[u] for u in after)
+    assert [r.status for r in ledger.stored(engine)] == ["new", "new"]
