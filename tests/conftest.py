@@ -63,6 +63,17 @@ def warehouse_url(request, tmp_path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture
+def engine(warehouse_url):
+    """An engine on a fresh warehouse with the schema created, on each backend."""
+    import load
+
+    engine = load.connect(warehouse_url)
+    load.ensure_schema(engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect server for the whole session (it takes ~10 s to start)."""

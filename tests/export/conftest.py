@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-# tests/export must not shadow the real `export` package: the project root comes first.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import pytest
 
-import pytest  # noqa: E402
 
-import load  # noqa: E402
-
-SAMPLES = Path(_ROOT) / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +23,3 @@ def batch_2023():
 
     return transform.parse_document(SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf")
 
-
-@pytest.fixture
-def engine(warehouse_url):
-    engine = load.connect(warehouse_url)
-    load.ensure_schema(engine)
-    yield engine
-    engine.dispose()

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-# pytest puts tests/ first on sys.path, where this folder would shadow the real `extract`
-# package as a namespace package; the project root must come first (until pyproject sets
-# `pythonpath = ["."]` for every test folder).
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
 from pytest_httpserver import HTTPServer
 
 import extract

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-# pytest puts tests/ first on sys.path, where this folder would shadow the real `load`
-# package (and tests/transform the real `transform`); the project root must come first.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import pytest
 
-import pytest  # noqa: E402
-
-import load  # noqa: E402
-from load_batches import final_2023  # noqa: E402
+from load_batches import final_2023
 
 REAL_2023 = Path(__file__).resolve().parents[2] / "samples" / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
 
@@ -35,10 +27,3 @@ def prelim_2023(prelim_2023_batch):
 def final(prelim_2023_batch):
     return final_2023(prelim_2023_batch)
 
-
-@pytest.fixture
-def engine(warehouse_url):
-    engine = load.connect(warehouse_url)
-    load.ensure_schema(engine)
-    yield engine
-    engine.dispose()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from warehouse import query  # noqa: F401  (tests import it from here too)
+
 DARIEN = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "darien")
 
 # Columns a rerun may legitimately change: ids, timestamps, and paths inside the run's data dir.
@@ -91,15 +93,6 @@ def _plain(value, data_dir: Path | None):
 
 def warehouse_state(url: str, data_dir: Path | None = None) -> dict[str, list[tuple]]:
     return {t: table_contents(url, t, data_dir) for t in IGNORED}
-
-
-def query(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
 
 
 def statuses(url: str) -> dict[str, str]:

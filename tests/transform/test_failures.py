@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import pickle
-import sys
 from pathlib import Path
 
 import pytest
 
 import transform
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import snm_documents as snm  # noqa: E402
+import snm_documents as snm
 
 REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import pytest
 import transform
 from darien import contract
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import snm_documents as snm  # noqa: E402
+import snm_documents as snm
 
 HAITIAN_PARENTS = "Hijos de ciudadanos haitianos cuyos registros de nacimiento corresponde a estos países."
 
