@@ -6,7 +6,7 @@ Command-line options override these by building a `Settings` with `settings(**ov
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_SOURCES = (
@@ -25,14 +25,13 @@ class Settings:
     data_dir: Path = Path("data")
     warehouse_url: str = ""  # empty: DuckDB file inside data_dir
     allowed_hosts: tuple[str, ...] = ()
-    parse_workers: int = 2
+    parse_workers: int = min(2, os.cpu_count() or 1)
     parse_timeout_s: float = 120.0
     lock_wait_s: float = 0.0
     max_document_bytes: int = 50 * 1024 * 1024
     jump_factor: float = 10.0
     freshness_days: int = 45
     request_interval_s: float = 1.0
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def warehouse(self) -> str:
@@ -59,7 +58,20 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _number(name: str, kind: type, default):
+# Numeric settings and the variables that set them; types and defaults are the fields' own.
+NUMBERS = {
+    "parse_workers": "DARIEN_PARSE_WORKERS",
+    "parse_timeout_s": "DARIEN_PARSE_TIMEOUT",
+    "lock_wait_s": "DARIEN_LOCK_WAIT",
+    "max_document_bytes": "DARIEN_MAX_DOCUMENT_BYTES",
+    "jump_factor": "DARIEN_JUMP_FACTOR",
+    "freshness_days": "DARIEN_FRESHNESS_DAYS",
+    "request_interval_s": "DARIEN_REQUEST_INTERVAL",
+}
+
+
+def _number(name: str, default: int | float):
+    kind = type(default)
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -80,13 +92,7 @@ def settings(**overrides) -> Settings:
         data_dir=Path(env.get("DARIEN_DATA_DIR", "").strip() or "data"),
         warehouse_url=env.get("DARIEN_WAREHOUSE_URL", "").strip(),
         allowed_hosts=_split(env.get("DARIEN_ALLOWED_HOSTS", "")),
-        parse_workers=_number("DARIEN_PARSE_WORKERS", int, min(2, os.cpu_count() or 1)),
-        parse_timeout_s=_number("DARIEN_PARSE_TIMEOUT", float, 120.0),
-        lock_wait_s=_number("DARIEN_LOCK_WAIT", float, 0.0),
-        max_document_bytes=_number("DARIEN_MAX_DOCUMENT_BYTES", int, 50 * 1024 * 1024),
-        jump_factor=_number("DARIEN_JUMP_FACTOR", float, 10.0),
-        freshness_days=_number("DARIEN_FRESHNESS_DAYS", int, 45),
-        request_interval_s=_number("DARIEN_REQUEST_INTERVAL", float, 1.0),
+        **{f: _number(variable, getattr(Settings, f)) for f, variable in NUMBERS.items()},
     )
     given = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(given.get("sources"), str):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-import load
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
-from flows import downstream, report, steps, tasks
+from flows import steps
 from flows.tasks import RunSummary
 
 
@@ -24,15 +23,10 @@ def backfill(
     """Crawl `source`, then publish the documents of from_year..to_year (all of them with `force`)."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
     years = range(from_year, to_year + 1)
-    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
-    try:
-        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
-            tasks.prepare_warehouse(cfg)
-            steps.crawl(cfg, summary)
-            todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
-            steps.process(cfg, todo, summary, years)
-            downstream.after_publish(cfg, summary, summary.listed or None)
-    except tasks.OPERATIONAL_ERRORS as err:
-        return tasks.failed(err)
-    report.publish_artifacts(cfg, summary)
-    return downstream.final_state(summary)
+
+    def work(summary: RunSummary) -> None:
+        steps.crawl(cfg, summary)
+        todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
+        steps.process(cfg, todo, summary, years)
+
+    return steps.locked_run(cfg, work)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
@@ -18,11 +16,11 @@ WARNING_EVENT = "darien.run.warning"
 
 
 @task(name="after publish", cache_policy=NONE)
-def after_publish(cfg: Settings, summary: RunSummary, listed: Mapping[str, int] | None = None) -> list[str]:
+def after_publish(cfg: Settings, summary: RunSummary) -> list[str]:
     """Export the warehouse, compare it with SNM's published figures, check freshness; return the warnings.
 
-    `listed` (source -> documents it listed this run) lets a source that went silent be named.
-    Call it inside the run lock: it refreshes the dimension tables.
+    `summary.listed` (source -> documents it listed this run) lets a source that went quiet
+    be named. Call it inside the run lock: it refreshes the dimension tables.
     """
     # A quiet night (nothing written) keeps the exports it has: writing them costs more than the crawl.
     stale = summary.changed or not (cfg.exports_dir / "datapackage.json").exists()
@@ -34,8 +32,9 @@ def after_publish(cfg: Settings, summary: RunSummary, listed: Mapping[str, int] 
             exported = package.write_exports(engine, cfg.exports_dir)
         warnings = checks.published_figure_warnings(engine)
         warnings += checks.freshness_warnings(engine, cfg.freshness_days)
-        if listed is not None:
-            warnings += checks.silent_source_warnings(listed, load.ledger.known_count_by_source(engine))
+        if summary.listed:
+            warnings += checks.silent_source_warnings(summary.listed,
+                                                      load.ledger.known_count_by_source(engine))
     finally:
         engine.dispose()
     for path in retention.prune(cfg, retention.retention_policy()):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-import load
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
-from flows import downstream, report, steps, tasks
+from flows import steps
 from flows.tasks import RunSummary
 
 
@@ -16,14 +15,9 @@ from flows.tasks import RunSummary
 def nightly(source: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> RunSummary:
     """Fetch what changed on the sources and publish every new document version."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
-    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
-    try:
-        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
-            tasks.prepare_warehouse(cfg)
-            steps.crawl(cfg, summary)
-            steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
-            downstream.after_publish(cfg, summary, summary.listed or None)
-    except tasks.OPERATIONAL_ERRORS as err:
-        return tasks.failed(err)
-    report.publish_artifacts(cfg, summary)
-    return downstream.final_state(summary)
+
+    def work(summary: RunSummary) -> None:
+        steps.crawl(cfg, summary)
+        steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
+
+    return steps.locked_run(cfg, work)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-import load
 from darien.config import settings
-from flows import downstream, report, steps, tasks
+from flows import steps
 from flows.tasks import RunSummary
 
 
@@ -20,15 +19,10 @@ def reprocess(
 ) -> RunSummary:
     """Run the stored versions named by sha256 (or prefix), or every quarantined/failed one, again."""
     cfg = settings(warehouse_url=warehouse, data_dir=data_dir)
-    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
-    try:
-        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
-            tasks.prepare_warehouse(cfg)
-            todo = steps.selected(cfg, sha256 or [], quarantined)
-            summary.found = len(todo)
-            steps.process(cfg, todo, summary)
-            downstream.after_publish(cfg, summary, summary.listed or None)
-    except tasks.OPERATIONAL_ERRORS as err:
-        return tasks.failed(err)
-    report.publish_artifacts(cfg, summary)
-    return downstream.final_state(summary)
+
+    def work(summary: RunSummary) -> None:
+        todo = steps.selected(cfg, sha256 or [], quarantined)
+        summary.found = len(todo)
+        steps.process(cfg, todo, summary)
+
+    return steps.locked_run(cfg, work)

@@ -7,6 +7,7 @@ has one writer and Great Expectations is too heavy to import in every worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,8 +20,27 @@ import load
 import transform
 from darien.config import Settings
 from darien.contract import Batch
-from flows import progress, tasks
+from flows import downstream, progress, report, tasks
 from flows.tasks import DocumentOutcome, RunSummary
+
+
+def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
+    """The frame every flow shares, around its own `work`.
+
+    Hold the warehouse lock, bring the schema up to date, do the work, then exports and
+    checks; after the lock: the run's artifacts and its final state (Warning if checks warn).
+    An operational error (lock held, warehouse unreachable) ends the run Failed in one line.
+    """
+    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
+    try:
+        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+            tasks.prepare_warehouse(cfg)
+            work(summary)
+            downstream.after_publish(cfg, summary)
+    except tasks.OPERATIONAL_ERRORS as err:
+        return tasks.failed(err)
+    report.publish_artifacts(cfg, summary)
+    return downstream.final_state(summary)
 
 
 def crawl(cfg: Settings, summary: RunSummary) -> None:

@@ -25,6 +25,17 @@ def _cell_columns() -> list[sa.Column]:
     ]
 
 
+def _source_columns() -> list[sa.Column]:
+    """Where a figure comes from: document, table, page, and the code that read it."""
+    return [
+        sa.Column("source_url", sa.String, nullable=False),
+        sa.Column("source_sha256", sa.String, nullable=False),
+        sa.Column("source_table", sa.String, nullable=False),
+        sa.Column("source_page", sa.Integer, nullable=False),
+        sa.Column("pipeline_version", sa.String, nullable=False),
+    ]
+
+
 # The published figures: the contract's columns, one row per cell of the winning documents.
 transit = sa.Table(
     contract.TABLE, metadata,
@@ -34,11 +45,7 @@ transit = sa.Table(
     sa.Column("note", sa.String),
     sa.Column("preliminary", sa.Boolean, nullable=False),
     sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("source_url", sa.String, nullable=False),
-    sa.Column("source_sha256", sa.String, nullable=False),
-    sa.Column("source_table", sa.String, nullable=False),
-    sa.Column("source_page", sa.Integer, nullable=False),
-    sa.Column("pipeline_version", sa.String, nullable=False),
+    *_source_columns(),
     sa.Column("load_id", sa.String),
     sa.Column("loaded_at", TZ),
     # On DuckDB the key is kept by publish (a document giving one cell twice is refused, and a
@@ -62,11 +69,7 @@ history = sa.Table(
     sa.Column("valid_from", sa.Date, nullable=False),
     sa.Column("valid_to", sa.Date),
     sa.Column("ended_by", sa.String),
-    sa.Column("source_url", sa.String, nullable=False),
-    sa.Column("source_sha256", sa.String, nullable=False),
-    sa.Column("source_table", sa.String, nullable=False),
-    sa.Column("source_page", sa.Integer, nullable=False),
-    sa.Column("pipeline_version", sa.String, nullable=False),
+    *_source_columns(),
     sa.Column("load_id", sa.String, nullable=False),
     sa.Column("loaded_at", TZ, nullable=False),
     # No key: publish keeps one row per (cell, version) itself, and an index on a table

@@ -18,9 +18,9 @@ def test_after_publish_exports_and_warns_of_stale_figures(prefect_harness, duckd
     load.ensure_schema(engine)
     load.publish(engine, batch_2023)
     engine.dispose()
-    summary = RunSummary(warehouse=cfg.warehouse)
+    summary = RunSummary(warehouse=cfg.warehouse, listed={"https://example.org/idx": 0})
 
-    warnings = after_publish.fn(cfg, summary, listed={"https://example.org/idx": 0})
+    warnings = after_publish.fn(cfg, summary)
 
     assert (cfg.exports_dir / "datapackage.json").is_file()
     assert (cfg.exports_dir / "darien.duckdb").is_file()

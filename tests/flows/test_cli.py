@@ -9,7 +9,6 @@ import sys
 import textwrap
 
 import pandas as pd
-import pytest
 
 from darien import cli
 
