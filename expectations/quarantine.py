@@ -28,11 +28,7 @@ def quarantine(batch: Batch, verdict: Verdict, quarantine_dir: Path) -> Path:
             "as_of": batch.as_of.isoformat() if batch.as_of else None,
             "preliminary": batch.preliminary,
             "pipeline_version": PIPELINE_VERSION,
-            "success": verdict.success,
-            "failures": verdict.failures,
-            "warnings": verdict.warnings,
-            "docs_url": verdict.docs_url,
-            "summary": verdict.summary,
+            **verdict.to_dict(),
         }
         (staging / "validation.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
         _replace(staging, folder)

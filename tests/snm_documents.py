@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -200,7 +200,6 @@ def write_pdf(spec: DocumentSpec, path: Path, *, encrypt_password: str | None = 
                 canvas.drawString(_LEFT, y, FOOTNOTE)
                 y -= 14
         pending = []
-        broke = False
         for table in [t for t in spec.tables if t.page == page]:
             lines = table_lines(spec, table)
             shown = len(lines) if table.break_after is None else table.break_after + 1
@@ -213,7 +212,6 @@ def write_pdf(spec: DocumentSpec, path: Path, *, encrypt_password: str | None = 
                 cut = table.break_after + 1
                 _draw_rows(canvas, spec, lines[:cut], y)
                 pending.append((table, lines[cut:]))
-                broke = True
                 break  # nothing follows a table broken at the bottom of its page
             y = _draw_rows(canvas, spec, lines, y) - 6
             canvas.setFont("Helvetica", 6.5)
@@ -343,7 +341,3 @@ def document_spec(year: int, *, seed: int = 0, style: str = "2023", months_repor
     return DocumentSpec(year, tables, months_reported=months_reported, cut_off=cut_off,
                         footnote=True, **printing)
 
-
-def with_tables(spec: DocumentSpec, tables: list[TableSpec]) -> DocumentSpec:
-    """A copy of `spec` with other tables."""
-    return replace(spec, tables=tables)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 import logging
 import re
 from datetime import date
@@ -16,15 +17,13 @@ from darien.contract import Batch
 from transform.categories import category, condition_breakdown
 from transform.countries import MARKERS, normalise, split_marker
 from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError, document_name
-from transform.tables import PrintedDocument, PrintedRow, PrintedTable
+from transform.tables import PrintedDocument, PrintedRow, PrintedTable, month_index
 
 log = logging.getLogger(__name__)
 
 _YEAR = re.compile(r"\bano\s*:?\s*(\d{4})\b")
 _PRELIMINARY = re.compile(r"cifras preliminares al (\d{1,2}) de ([a-z]+) del? (\d{4})")
 _FOOTNOTE = re.compile(r"^\s*(\(\d+\))\s+(\S.*)$")
-_MONTH_NAMES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-                "septiembre", "octubre", "noviembre", "diciembre")
 
 
 def sniff(data: bytes) -> str | None:
@@ -54,7 +53,7 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
     if kind == "pdf":
         from transform.pdf import read_pdf
 
-        printed = read_pdf(path, name)
+        printed = read_pdf(io.BytesIO(data), name)  # the bytes in hand: no second read of the file
     else:
         from transform.html import read_html
 
@@ -80,8 +79,9 @@ def _breakdown(table: PrintedTable) -> str | None:
 def _cut_off(lines: list[str]) -> date | None:
     for line in lines:
         found = _PRELIMINARY.search(normalise(line))
-        if found and found.group(2) in _MONTH_NAMES:
-            day, month, year = int(found.group(1)), _MONTH_NAMES.index(found.group(2)) + 1, int(found.group(3))
+        month = month_index(found.group(2)) if found else None
+        if month:
+            day, year = int(found.group(1)), int(found.group(3))
             try:
                 return date(year, month, day)
             except ValueError:

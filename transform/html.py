@@ -82,4 +82,4 @@ def read_html(data: bytes, name: str) -> PrintedDocument:
     for table in tables:
         for row in table.rows:
             lines.append(" ".join([row.label, *(str(v) for v in row.months if v is not None)]))
-    return PrintedDocument(tables, lines, None, 1)
+    return PrintedDocument(tables, lines)

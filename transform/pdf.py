@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 from transform.errors import EncryptedError, ParseError, ParseMemoryError, UnreadableError
 from transform.tables import (
@@ -208,13 +209,12 @@ def _failure(name: str, err: Exception, what: str) -> ParseError:
     return UnreadableError(name, f"{what} ({detail})")
 
 
-def read_pdf(path: Path, name: str | None = None) -> PrintedDocument:
-    """Every table printed in a PDF, with its lines of text and modification date (`name` for errors)."""
+def read_pdf(source: Path | BinaryIO, name: str) -> PrintedDocument:
+    """Every table printed in a PDF (a path or a binary stream), with its lines of text and modification date."""
     import pdfplumber
 
-    name = name or path.name
     try:
-        pdf = pdfplumber.open(path)
+        pdf = pdfplumber.open(source)
     except (ParseError, MemoryError):
         raise
     except Exception as err:
@@ -223,15 +223,13 @@ def read_pdf(path: Path, name: str | None = None) -> PrintedDocument:
     try:
         with pdf:
             modified = pdf_date(pdf.metadata.get("ModDate"))
-            pages = 0
             for page in pdf.pages:
                 try:
                     reader.page(page.page_number, page.extract_words())
                 finally:
                     page.close()  # pdfplumber keeps every page's objects otherwise
-                pages += 1
     except (ParseError, MemoryError):
         raise
     except Exception as err:
         raise _failure(name, err, "unreadable or truncated PDF") from None
-    return PrintedDocument(reader.tables, reader.lines, modified, pages)
+    return PrintedDocument(reader.tables, reader.lines, modified)

@@ -85,4 +85,3 @@ class PrintedDocument:
     tables: list[PrintedTable]
     lines: list[str]
     modified_at: datetime | None = None
-    pages: int = 1

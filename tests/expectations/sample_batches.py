@@ -7,15 +7,12 @@ Source: samples/IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf (SNM, final 2022), pag
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 from darien.contract import COLUMNS, PIPELINE_VERSION, RECONCILIATION_COLUMNS, Batch
 
-REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
 SHA_2022 = "7b05a39a3b640952fd89f9f64a4154f1f11fc31f7ecba32499fe03ccbe52435a"
 URL_2022 = "https://www.migracion.gob.pa/images/img2022/pdf/IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
 
@@ -85,7 +82,3 @@ def region_2022(*, countries: bool = False) -> Batch:
         recon += [("Cuadro No. 003", "total_column", label, 0, total, sum(months))
                   for label, _, total, months in COUNTRIES_2022]
     return make_batch(rows, recon)
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

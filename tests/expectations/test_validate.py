@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import pytest
-from sample_batches import REGIONS_2022, TOTAL_2022, make_batch, region_2022
+from sample_batches import make_batch, region_2022
 
 import expectations
 from expectations import context as gate_context
@@ -196,7 +196,8 @@ def test_the_batch_is_left_as_it_was_and_a_repeated_index_still_names_rows(dirs)
 
 
 def test_the_key_of_the_contract_is_what_the_key_suite_checks():
-    batch = region_2022()
-    assert not batch.rows.duplicated(list(PRIMARY_KEY)).any()
-    assert batch.rows.query("breakdown == 'total'")["persons"].tolist() == list(TOTAL_2022[3])
-    assert len(batch.rows) == 12 * (1 + len(REGIONS_2022))
+    import great_expectations.expectations as gxe
+
+    from expectations.suites import _key
+
+    assert [e.column_list for e in _key(gxe)] == [list(PRIMARY_KEY)]

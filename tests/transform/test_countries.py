@@ -32,9 +32,12 @@ def test_markers_are_split_and_explained():
     assert marker_note("Brasil (1)") == MARKERS["(1)"] and marker_note("Cuba") is None
 
 
-def test_alias_table_is_plain_data():
-    assert all(isinstance(k, str) and (len(v) == 3 and v.isupper() or v == OTHER_COUNTRIES)
-               for k, v in ALIASES.items())
+def test_every_alias_names_a_real_country_or_the_aggregate():
+    import pycountry
+
+    codes = {c.alpha_3 for c in pycountry.countries} | {OTHER_COUNTRIES}
+    assert all(isinstance(k, str) for k in ALIASES)
+    assert set(ALIASES.values()) - codes == set()
 
 
 @pytest.mark.parametrize("labels,breakdown", [

@@ -125,3 +125,11 @@ def test_source_url_and_sha256_are_passed_through(real_2023):
     batch = transform.parse_document(real_2023, source_url="https://example.test/a.pdf", sha256="ab" * 32)
     assert batch.source_url == "https://example.test/a.pdf" and batch.short == "ababab"
     assert set(batch.rows.source_url) == {"https://example.test/a.pdf"}
+
+
+def test_the_cut_off_line_is_read_in_every_spelling_of_the_month():
+    from transform.document import _cut_off
+
+    assert _cut_off(["Cifras preliminares al 31 de agosto del 2023 sujetas a revisión"]) == date(2023, 8, 31)
+    assert _cut_off(["Cifras preliminares al 30 de setiembre de 2024 sujetas a revisión"]) == date(2024, 9, 30)
+    assert _cut_off(["Cifras preliminares al 31 de foo del 2023"]) is None
