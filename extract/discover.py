@@ -14,7 +14,7 @@ from urllib.request import url2pathname
 import lxml.html
 import requests
 
-from extract.faults import Failed, Refused, SourceError
+from extract.faults import Failed, Refused, SourceError, one_line
 from extract.hosts import allowed_set, check_web_url
 from extract.links import Link, file_name, is_darien_transit, kind_of, normalize_url, year_of
 from extract.session import open_within, shared_session
@@ -97,7 +97,7 @@ def _crawl(source: str, session: requests.Session, allowed: frozenset[str]) -> l
         try:
             html, final_url = _read_index(session, page_url, allowed)
         except (Refused, Failed, requests.RequestException) as err:
-            reason = _one_line(err)
+            reason = one_line(err)
             if page_url == start:
                 raise SourceError(f"{source}: {reason}") from None
             log.warning("%s: sub-page %s skipped: %s", source, page_url, reason)
@@ -211,7 +211,3 @@ def _carries_darien_table(tree) -> bool:
 
 def _title(tree) -> str:
     return " ".join(tree.xpath("string(//title)").split())
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())[:300] or type(err).__name__

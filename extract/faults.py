@@ -13,3 +13,8 @@ class Refused(Exception):
 
 class Failed(Exception):
     """The document could not be fetched this time: HTTP error, timeout, truncated body."""
+
+
+def one_line(err: BaseException) -> str:
+    """An exception's message folded onto one line (and kept short), or its type's name."""
+    return " ".join(str(err).split())[:300] or type(err).__name__

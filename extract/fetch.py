@@ -13,7 +13,7 @@ import requests
 from urllib3.exceptions import HTTPError as WireError
 
 from darien.contract import DocumentVersion
-from extract.faults import Failed, Refused
+from extract.faults import Failed, Refused, one_line
 from extract.hosts import allowed_set
 from extract.landing import Spool
 from extract.links import Link
@@ -57,11 +57,11 @@ def fetch(
             allowed = allowed_set([link.source], allowed_hosts)
             version = _download(link, known, base, raw_dir, max_bytes, session or shared_session(), allowed)
     except Refused as err:
-        version = replace(base, fetch="refused", error=f"{link.url}: refused: {_one_line(err)}")
+        version = replace(base, fetch="refused", error=f"{link.url}: refused: {one_line(err)}")
     except (Failed, requests.RequestException) as err:
-        version = replace(base, fetch="failed", error=f"{link.url}: failed: {_one_line(err)}")
+        version = replace(base, fetch="failed", error=f"{link.url}: failed: {one_line(err)}")
     except OSError as err:  # the landing zone could not be written (disk full, file-size limit)
-        version = replace(base, fetch="failed", error=f"{link.url}: failed: landing zone: {_one_line(err)}")
+        version = replace(base, fetch="failed", error=f"{link.url}: failed: landing zone: {one_line(err)}")
     if version.error:
         log.warning(version.error)
     else:
@@ -106,8 +106,8 @@ def _download(
                 except (WireError, ConnectionError, TimeoutError) as err:
                     got = response.raw.tell()
                     if expected is not None and got < expected:
-                        raise Failed(f"truncated: {got} of {expected} bytes arrived ({_one_line(err)})") from None
-                    raise Failed(f"body not received: {_one_line(err)}") from None
+                        raise Failed(f"truncated: {got} of {expected} bytes arrived ({one_line(err)})") from None
+                    raise Failed(f"body not received: {one_line(err)}") from None
                 if chunk is None:
                     break
                 spool.write(chunk)
@@ -164,8 +164,3 @@ def _content_length(response: requests.Response) -> int | None:
     if not raw.isdigit():
         return None
     return int(raw)
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())[:300] or type(err).__name__
-
