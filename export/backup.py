@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 import load
+from export.package import atomic_write
 from load.warehouse import duckdb_path
 
 
@@ -30,7 +30,6 @@ def backup(url: str, dest: Path, *, wait_s: float = 0) -> Path:
         raise BackupError(f"{source}: no such warehouse file")
     target = dest / default_name() if dest.is_dir() else dest
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     # Under the run lock no run writes; CHECKPOINT moves the WAL into the file, so the
     # file alone is the whole database when copied.
     with load.run_lock(url, wait_s=wait_s):
@@ -40,9 +39,5 @@ def backup(url: str, dest: Path, *, wait_s: float = 0) -> Path:
                 conn.exec_driver_sql("CHECKPOINT")
         finally:
             engine.dispose()
-        try:
-            shutil.copy2(source, partial)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        atomic_write(target, lambda partial: shutil.copy2(source, partial))
     return target

@@ -47,10 +47,6 @@ class Exported:
     folder: Path
     rows: dict[str, int] = field(default_factory=dict)
 
-    def files(self) -> list[Path]:
-        names = [f"{t}.{ext}" for t in self.rows for ext in ("csv", "parquet")]
-        return [self.folder / n for n in (*names, DESCRIPTOR, SNAPSHOT)]
-
 
 def field_type(column: str) -> str:
     """The Frictionless type of an exported column."""
@@ -83,7 +79,8 @@ def read_table(engine: sa.Engine, name: str) -> pd.DataFrame:
     return frame
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write `path` through `write(partial)` beside it, then rename: readers never see half a file."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         write(partial)
@@ -158,11 +155,11 @@ def write_exports(engine: sa.Engine, folder: Path, *, now: datetime | None = Non
     folder.mkdir(parents=True, exist_ok=True)
     frames = {name: read_table(engine, name) for name in codebook.TABLES}
     for name, frame in frames.items():
-        _atomic(folder / f"{name}.csv", lambda p, f=frame: _csv(f, p))
-        _atomic(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-    _atomic(folder / SNAPSHOT, lambda p: _snapshot(frames, p))
+        atomic_write(folder / f"{name}.csv", lambda p, f=frame: _csv(f, p))
+        atomic_write(folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+    atomic_write(folder / SNAPSHOT, lambda p: _snapshot(frames, p))
     package = descriptor(frames, now or datetime.now(timezone.utc))
-    _atomic(folder / DESCRIPTOR, lambda p: p.write_text(
+    atomic_write(folder / DESCRIPTOR, lambda p: p.write_text(
         json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"))
     return Exported(folder, {name: len(frame) for name, frame in frames.items()})
 

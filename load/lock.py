@@ -9,9 +9,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import sqlalchemy as sa
 
-from load.warehouse import WarehouseError, connect, duckdb_path, safe_url
+from load.warehouse import WarehouseError, connect, duckdb_path, is_duckdb, safe_url
 
 POLL_S = 0.2
 
@@ -27,7 +26,7 @@ def run_lock(url: str, *, wait_s: float = 0) -> Iterator[None]:
     if path is not None:
         with _file_lock(path.with_name(path.name + ".lock"), url, wait_s):
             yield
-    elif sa.make_url(url).get_backend_name() == "duckdb":
+    elif is_duckdb(url):
         yield  # an in-memory DuckDB belongs to one process
     else:
         with _advisory_lock(url, wait_s):

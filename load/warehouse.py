@@ -22,6 +22,7 @@ def safe_url(url: str | sa.URL) -> str:
 
 
 def is_duckdb(engine_or_url: sa.Engine | str) -> bool:
+    """Whether the warehouse is a DuckDB (file or in-memory)."""
     url = engine_or_url.url if isinstance(engine_or_url, sa.Engine) else sa.make_url(engine_or_url)
     return url.get_backend_name() == "duckdb"
 
@@ -41,7 +42,7 @@ def connect(url: str) -> sa.Engine:
     except sa.exc.ArgumentError:
         raise WarehouseError(f"{safe_url(url)}: not a SQLAlchemy URL") from None
     shown = safe_url(parsed)
-    if parsed.get_backend_name() == "duckdb":
+    if is_duckdb(url):
         path = duckdb_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

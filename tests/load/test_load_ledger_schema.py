@@ -205,3 +205,5 @@ def test_a_crawl_is_recorded_in_one_call(engine):
     after = {r.url: r.last_checked_at for r in ledger.stored(engine)}
     assert set(after) == {URL, other} and all(after[u] > before[u] for u in after)
     assert [r.status for r in ledger.stored(engine)] == ["new", "new"]
+    refused = ledger.get(engine, URL, ledger.NO_FILE)
+    assert refused.status == "skipped" and refused.error == f"{URL}: refused: not a PDF"
