@@ -9,7 +9,6 @@ very long URLs). One run, several tests: each checks one promise against the sam
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import requests
 
 import snm_documents as snm
 from runs import darien, finish, query, run_args, statuses
+from warehouse import pg_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_2022 = ROOT / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
@@ -86,19 +86,8 @@ def outcome(request, prefect_api, tmp_path_factory):
 @pytest.fixture(scope="module")
 def pg_module_url():
     """A fresh PostgreSQL schema for the module's one run (the pg_url fixture, module-wide)."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    base = os.environ.get("DARIEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema() as url:
+        yield url
 
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
