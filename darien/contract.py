@@ -104,6 +104,19 @@ class Batch:
     def short(self) -> str:
         return self.source_sha256[:6]
 
+    @property
+    def file_name(self) -> str:
+        """The published file name: what one-line errors call this document."""
+        return published_name(self.source_url) or self.source_url
+
+
+def published_name(url: str) -> str:
+    """The last segment of a document's URL, decoded ('' if it has none)."""
+    from pathlib import PurePosixPath
+    from urllib.parse import unquote, urlsplit
+
+    return PurePosixPath(unquote(urlsplit(url).path)).name
+
 
 def empty_rows() -> pd.DataFrame:
     """A zero-row frame with the contract's columns and dtypes."""

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 def document_name(path, source_url: str | None = None) -> str:
     """The name errors give a document: its published file name, not the landing zone's sha256 name."""
-    from pathlib import Path, PurePosixPath
-    from urllib.parse import unquote, urlsplit
+    from pathlib import Path
 
-    if source_url:
-        published = PurePosixPath(unquote(urlsplit(source_url).path)).name
-        if published:
-            return published
-    return Path(path).name
+    from darien.contract import published_name
+
+    return (published_name(source_url) if source_url else "") or Path(path).name
 
 
 class ParseError(Exception):

@@ -1,61 +1,28 @@
 """Long-lived parser worker processes, with a time and memory limit per document.
 
-Workers are started with forkserver (spawn where unavailable) so they inherit nothing of
-the flow's process: neither Prefect nor Great Expectations is imported in them. A worker
-that dies is replaced: the document it held gets a WorkerCrashed error, the pool goes on.
+The workers (darien.workers) import the parser and nothing else: neither Prefect nor
+Great Expectations. A worker that dies is replaced: the document it held gets a
+WorkerCrashed error, the pool goes on.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
 import signal
-import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from darien.contract import Batch
+from darien.workers import WorkerPool
 from transform.errors import ParseError, ParseMemoryError, ParseTimeout, WorkerCrashed, document_name
 
 
 _memory_limit = 0  # bytes of address space this worker may use; 0: no limit
 
 
-def _exit_with(owner: int) -> None:
-    """Exit this worker when the process that owns the pool dies, even by SIGKILL.
-
-    Nothing else tells a worker: it holds both ends of its own call queue, so it never
-    sees end-of-file, and it would live on holding the dead run's stdout and stderr.
-    """
-    import select
-
-    try:
-        handle = os.pidfd_open(owner)
-    except (AttributeError, OSError):  # not Linux >= 5.3, or the owner is already gone
-        handle = None
-    if handle is None:
-        while _alive(owner):
-            threading.Event().wait(1.0)
-    else:
-        select.select([handle], [], [])
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _initialise(memory_mb: int | None, owner: int) -> None:
+def _initialise(memory_mb: int | None) -> None:
     global _memory_limit
-    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     # Import the parser once per worker, not once per document.
     import pdfplumber  # noqa: F401
 
@@ -117,71 +84,23 @@ def _parse(path: Path, source_url: str | None, sha256: str | None, timeout_s: fl
     return batch
 
 
-def _context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def _errors(name: str, error: BaseException) -> ParseError:
+    if isinstance(error, BrokenProcessPool):
+        return WorkerCrashed(name, "the parser worker process died (crash or killed by the system)")
+    if isinstance(error, ParseError):
+        return error
+    return ParseError(name, f"{type(error).__name__}: {error}")
 
 
-class ParserPool:
+class ParserPool(WorkerPool):
     """A context manager owning `workers` parser processes; `submit` returns a Future[Batch]."""
 
     def __init__(self, workers: int, timeout_s: float, memory_mb: int | None = None) -> None:
-        self.workers = max(1, int(workers))
+        super().__init__(workers, _initialise, (memory_mb,), _errors)
         self.timeout_s = float(timeout_s)
-        self.memory_mb = memory_mb
-        self._lock = threading.RLock()  # _dispatch replaces a broken executor while holding it
-        self._executor: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> "ParserPool":
-        self._executor = self._new_executor()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=_context(),
-                                   initializer=_initialise, initargs=(self.memory_mb, os.getpid()))
 
     def submit(self, path: Path, *, source_url: str | None = None,
                sha256: str | None = None) -> "Future[Batch]":
         """Parse `path` in a worker; the future's result raises ParseError on failure."""
-        outer: Future = Future()
-        outer.set_running_or_notify_cancel()
-        self._dispatch(outer, Path(path), source_url, sha256)
-        return outer
-
-    def _dispatch(self, outer: Future, path: Path, source_url, sha256) -> None:
-        with self._lock:
-            if self._executor is None:
-                raise RuntimeError("ParserPool is not open: use it as a context manager")
-            executor = self._executor
-            try:
-                inner = executor.submit(_parse, path, source_url, sha256, self.timeout_s)
-            except BrokenProcessPool:
-                self._replace(executor)
-                inner = self._executor.submit(_parse, path, source_url, sha256, self.timeout_s)
-
-        def settle(done: Future) -> None:
-            error = done.exception()
-            if error is None:
-                outer.set_result(done.result())
-            elif isinstance(error, BrokenProcessPool):
-                self._replace(executor)
-                outer.set_exception(WorkerCrashed(
-                    document_name(path, source_url), "the parser worker process died (crash or killed by the system)"))
-            elif isinstance(error, ParseError):
-                outer.set_exception(error)
-            else:
-                outer.set_exception(ParseError(document_name(path, source_url), f"{type(error).__name__}: {error}"))
-
-        inner.add_done_callback(settle)
-
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._executor is broken:
-                self._executor = self._new_executor()
-                broken.shutdown(wait=False, cancel_futures=True)
+        return self.run(_parse, Path(path), source_url, sha256, self.timeout_s,
+                        name=document_name(path, source_url))

@@ -1,0 +1,122 @@
+"""Long-lived worker processes: what the parser pool (transform) and the validator pool (expectations) share.
+
+Workers start with forkserver (spawn where unavailable), so they inherit nothing of the
+flow's process: a worker imports only what its initializer imports (the parser's neither
+Prefect nor Great Expectations, the validator's no Prefect). Each exits when the process
+that owns its pool dies, even by SIGKILL. A worker that dies is replaced: the job it held
+fails with the error the pool's `errors` function makes of it, and the pool goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+
+def _exit_with(owner: int) -> None:
+    """Exit this worker when the process that owns the pool dies, even by SIGKILL.
+
+    Nothing else tells a worker: it holds both ends of its own call queue, so it never
+    sees end-of-file, and it would live on holding the dead run's stdout and stderr.
+    """
+    import select
+
+    try:
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # not Linux >= 5.3, or the owner is already gone
+        handle = None
+    if handle is None:
+        while _alive(owner):
+            threading.Event().wait(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _start(owner: int, initializer: Callable, initargs: tuple) -> None:
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
+    initializer(*initargs)
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class WorkerPool:
+    """A context manager owning `workers` processes; `run(fn, *args, name=...)` returns a Future.
+
+    `errors(name, error)` turns what a job raised into the error its future raises;
+    `error` is a BrokenProcessPool when the worker died while holding the job.
+    """
+
+    def __init__(self, workers: int, initializer: Callable, initargs: tuple,
+                 errors: Callable[[str, BaseException], BaseException]) -> None:
+        self.workers = max(1, int(workers))
+        self._initializer = initializer
+        self._initargs = initargs
+        self._errors = errors
+        self._lock = threading.RLock()  # _run replaces a broken executor while holding it
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self):
+        self._executor = self._new_executor()
+        for _ in range(self.workers):  # start every worker now: their imports overlap the first jobs
+            self._executor.submit(int)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_start,
+                                   initargs=(os.getpid(), self._initializer, self._initargs))
+
+    def run(self, fn: Callable, *args, name: str) -> Future:
+        """Run `fn(*args)` in a worker; `name` names the job in the error if its worker dies."""
+        outer: Future = Future()
+        outer.set_running_or_notify_cancel()
+        with self._lock:
+            if self._executor is None:
+                raise RuntimeError(f"{type(self).__name__} is not open: use it as a context manager")
+            executor = self._executor
+            try:
+                inner = executor.submit(fn, *args)
+            except BrokenProcessPool:
+                self._replace(executor)
+                inner = self._executor.submit(fn, *args)
+
+        def settle(done: Future) -> None:
+            error = done.exception()
+            if error is None:
+                outer.set_result(done.result())
+                return
+            if isinstance(error, BrokenProcessPool):
+                self._replace(executor)
+            outer.set_exception(self._errors(name, error))
+
+        inner.add_done_callback(settle)
+        return outer
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = self._new_executor()
+                broken.shutdown(wait=False, cancel_futures=True)
