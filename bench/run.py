@@ -236,7 +236,7 @@ def flow_cases(p: Profile, work: Path, server: PrefectServer) -> list[Row]:
 
         def backfill(workers: int, served: Site, tag: str) -> tuple[float, float, Path, str]:
             data = work / f"data-{tag}-{uuid.uuid4().hex[:6]}"
-            env = {**server.env, "DARIEN_PARSE_WORKERS": str(workers)}
+            env = {**server.env, "DARIEN_WORKERS": str(workers)}
             argv = [PYTHON, "-m", "bench.driver", "darien", "backfill", "--force",
                     "--source", corpus.sources(served.url), "--data-dir", str(data), *years]
             seconds, peak, out = run_tree(argv, env, f"backfill ({workers} worker(s))")

@@ -25,7 +25,7 @@ class Settings:
     data_dir: Path = Path("data")
     warehouse_url: str = ""  # empty: DuckDB file inside data_dir
     allowed_hosts: tuple[str, ...] = ()
-    parse_workers: int = min(2, os.cpu_count() or 1)
+    workers: int = min(2, os.cpu_count() or 1)
     parse_timeout_s: float = 120.0
     lock_wait_s: float = 0.0
     max_document_bytes: int = 50 * 1024 * 1024
@@ -46,6 +46,10 @@ class Settings:
         return self.data_dir / "quarantine"
 
     @property
+    def gx_dir(self) -> Path:
+        return self.data_dir / "gx"
+
+    @property
     def docs_dir(self) -> Path:
         return self.data_dir / "docs"
 
@@ -60,7 +64,7 @@ def _split(value: str) -> tuple[str, ...]:
 
 # Numeric settings and the variables that set them; types and defaults are the fields' own.
 NUMBERS = {
-    "parse_workers": "DARIEN_PARSE_WORKERS",
+    "workers": "DARIEN_WORKERS",
     "parse_timeout_s": "DARIEN_PARSE_TIMEOUT",
     "lock_wait_s": "DARIEN_LOCK_WAIT",
     "max_document_bytes": "DARIEN_MAX_DOCUMENT_BYTES",

@@ -1,11 +1,13 @@
 """Expectations: the Great Expectations suites that decide whether a batch may load, and quarantine.
 
-Importing this package does not import GX (about 3 s and 240 MB): only validate() does.
+Importing this package does not import GX (about 3 s and 240 MB): only validate() does,
+in the process that calls it (a ValidatorPool's workers, in a run).
 """
 
 from expectations.context import GateError
 from expectations.gate import validate
+from expectations.pool import ValidationCrashed, ValidatorPool
 from expectations.quarantine import quarantine
 from expectations.verdict import Verdict
 
-__all__ = ["GateError", "Verdict", "quarantine", "validate"]
+__all__ = ["GateError", "ValidationCrashed", "ValidatorPool", "Verdict", "quarantine", "validate"]

@@ -2,7 +2,7 @@
 
 Setting up is idempotent across runs and processes: a second run finds what the first one
 made and only rewrites a suite whose definition changed in code. A file lock keeps two
-processes sharing one gx_dir from writing its stores and Data Docs at the same time.
+processes sharing one gx_dir from setting it up at the same time.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ class Gate:
     context: object
     checkpoints: dict[str, object]
     site: object  # GX's SiteBuilder for docs_dir, kept so its Jinja templates compile once
-    lock_path: Path
 
     def write_pages(self, identifiers: list, results: list) -> list[str]:
         """Render one Data Docs page per validation result into the site; their file:// URLs.
@@ -67,8 +66,12 @@ class Gate:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the gx_dir lock (threads and processes) while a validation writes its results."""
-        with _cache_lock, _file_lock(self.lock_path):
+        """Hold the context while a validation runs: a GX context is not thread-safe.
+
+        Processes need no lock here: every file a validation writes (its results, its
+        pages) is keyed by its own run, so validator processes run side by side.
+        """
+        with _cache_lock:
             yield
 
 
@@ -89,17 +92,16 @@ def open_gate(gx_dir: Path, docs_dir: Path) -> Gate:
     with _cache_lock:
         gate = _cache.get(key)
         if gate is None:
-            lock_path = key[0] / ".darien.lock"
             try:
-                with _file_lock(lock_path):
-                    gate = _cache[key] = _set_up(*key, lock_path)
+                with _file_lock(key[0] / ".darien.lock"):
+                    gate = _cache[key] = _set_up(*key)
             except Exception as error:
                 reason = " ".join(str(error).split())[:300] or type(error).__name__
                 raise GateError(f"{key[0]}: cannot set up the Great Expectations context: {reason}") from error
         return gate
 
 
-def _set_up(gx_dir: Path, docs_dir: Path, lock_path: Path) -> Gate:
+def _set_up(gx_dir: Path, docs_dir: Path) -> Gate:
     # GX would otherwise send usage statistics: no traffic may leave the machine.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -141,7 +143,7 @@ def _set_up(gx_dir: Path, docs_dir: Path, lock_path: Path) -> Gate:
     # Once per process: static assets, the suites' pages and the index of earlier runs'
     # pages (a run's own pages join the index when the next process starts).
     site.build(resource_identifiers=[ExpectationSuiteIdentifier(name=name) for name in SUITES])
-    return Gate(context=context, checkpoints=checkpoints, site=site, lock_path=lock_path)
+    return Gate(context=context, checkpoints=checkpoints, site=site)
 
 
 def _configure(context, docs_dir: Path, progress_bars_config) -> bool:

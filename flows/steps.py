@@ -1,13 +1,17 @@
 """The steps both flows share: crawl the sources, then parse, validate and publish documents.
 
-Parsing runs concurrently in a pool of long-lived worker processes; validation and
-publishing run one document at a time in the flow's own process, because a DuckDB file
-has one writer and Great Expectations is too heavy to import in every worker.
+Parsing and validation run in pools of long-lived worker processes (the parsers import
+neither Prefect nor Great Expectations; the validators no Prefect), `DARIEN_WORKERS`
+documents at a time; the flow's own process publishes one document at a time, because a
+warehouse has one writer.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +19,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
+import expectations
 import extract
 import load
 import transform
@@ -84,39 +89,70 @@ def parse(pool: transform.ParserPool, path: Path, url: str, sha256: str, name: s
 
 
 def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None = None) -> None:
-    """Parse `todo` (ledger rows) concurrently, then validate and publish each, one at a time."""
+    """Parse, validate and publish `todo` (ledger rows), `cfg.workers` documents at a time.
+
+    Each document is parsed, then validated, in worker processes; this process publishes
+    (and writes every ledger change) one document at a time, as a warehouse has one writer.
+    With one worker, one document is in flight from its parse to its publish.
+    """
     if not todo:
         return
     run_id = str(flow_run.id) if flow_run.id else None
     progress.expect(len(todo))
-    with transform.ParserPool(cfg.parse_workers, cfg.parse_timeout_s) as pool:
-        futures = [
-            (row, parse.submit(pool, raw_path(cfg, row.sha256), row.url, row.sha256,
-                               f"{row.year} ({row.sha256[:6]})" if row.year else row.sha256[:6]))
-            for row in todo
-        ]
-        for row, future in futures:
-            try:
-                batch = future.result()
-            except transform.ParseError as err:
-                summary.outcomes.append(tasks.record_failure(cfg, row.url, row.sha256, str(err)))
-                progress.advance()
-                continue
-            if years is None or batch.year in years:
-                batch.first_seen_at = row.first_seen_at
-                summary.outcomes.append(check_and_publish(cfg, batch, run_id))
-            progress.advance(f"{batch.year} ({batch.short})")
+    n = max(1, cfg.workers)
+    queue, taking, writing, stop = iter(enumerate(todo)), threading.Lock(), threading.Lock(), threading.Event()
+    outcomes: dict[int, DocumentOutcome] = {}
+    with transform.ParserPool(n, cfg.parse_timeout_s) as parsers, \
+            expectations.ValidatorPool(n, gx_dir=cfg.gx_dir, docs_dir=cfg.docs_dir,
+                                       jump_factor=cfg.jump_factor) as validators:
+        def lane() -> None:
+            while not stop.is_set():
+                with taking:
+                    i, row = next(queue, (None, None))
+                if row is None:
+                    return
+                try:
+                    outcome = one_document(cfg, row, parsers, validators, writing, run_id, years)
+                except BaseException:
+                    stop.set()  # an operational error ends the run: the other lanes stop too
+                    raise
+                if outcome is not None:
+                    outcomes[i] = outcome
+                progress.advance(_label(row))
+
+        # Each lane runs in the flow run's context, so the tasks it calls belong to this run.
+        with ThreadPoolExecutor(n) as lanes:
+            for running in [lanes.submit(copy_context().run, lane) for _ in range(n)]:
+                running.result()
+    summary.outcomes += [outcomes[i] for i in sorted(outcomes)]
 
 
-def check_and_publish(cfg: Settings, batch: Batch, run_id: str | None) -> DocumentOutcome:
-    """Validate one batch; publish it if it passes, quarantine it if not."""
-    verdict = tasks.validate(cfg, batch)
-    if not verdict.success:
-        return tasks.quarantine(cfg, batch, verdict)
+def one_document(cfg: Settings, row, parsers: transform.ParserPool, validators,
+                 writing: threading.Lock, run_id: str | None, years: range | None) -> DocumentOutcome | None:
+    """Parse, validate, then publish or quarantine one document; None if outside `years`.
+
+    Every warehouse write (publish, quarantine, failure) happens holding `writing`.
+    """
     try:
-        return tasks.publish(cfg, batch, verdict, run_id)
-    except load.WarehouseError as err:  # still failing after the task's retry: this document fails
-        return tasks.record_failure(cfg, batch.source_url, batch.source_sha256, str(err))
+        batch = parse(parsers, raw_path(cfg, row.sha256), row.url, row.sha256, _label(row))
+        if years is not None and batch.year not in years:
+            return None
+        batch.first_seen_at = row.first_seen_at
+        verdict = tasks.validate(validators, batch)
+    except (transform.ParseError, expectations.ValidationCrashed) as err:
+        with writing:
+            return tasks.record_failure(cfg, row.url, row.sha256, str(err))
+    with writing:
+        if not verdict.success:
+            return tasks.quarantine(cfg, batch, verdict)
+        try:
+            return tasks.publish(cfg, batch, verdict, run_id)
+        except load.WarehouseError as err:  # still failing after the task's retry: this document fails
+            return tasks.record_failure(cfg, batch.source_url, batch.source_sha256, str(err))
+
+
+def _label(row) -> str:
+    return f"{row.year} ({row.sha256[:6]})" if row.year else row.sha256[:6]
 
 
 def pending(cfg: Settings, pipeline_version: str | None, years: range | None = None) -> list:

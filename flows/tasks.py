@@ -127,16 +127,9 @@ def fetch_all(cfg: Settings, source: str, links: list[extract.Link],
 
 
 @task(name="validate", task_run_name="validate {batch.year} ({batch.short})", cache_policy=NONE)
-def validate(cfg: Settings, batch: Batch):
-    """Run the expectation suites on one parsed document."""
-    import expectations
-
-    return expectations.validate(
-        batch,
-        gx_dir=cfg.data_dir / "gx",
-        docs_dir=cfg.docs_dir,
-        jump_factor=cfg.jump_factor,
-    )
+def validate(pool, batch: Batch):
+    """Run the expectation suites on one parsed document in the validator pool (the task waits)."""
+    return pool.submit(batch).result()
 
 
 @task(name="quarantine", task_run_name="quarantine {batch.year} ({batch.short})", cache_policy=NONE)

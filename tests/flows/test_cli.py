@@ -59,12 +59,12 @@ def test_usage_errors_exit_2(capsys):
 
 
 def test_configuration_errors_exit_2(capsys, monkeypatch, tmp_path):
-    monkeypatch.setenv("DARIEN_PARSE_WORKERS", "many")
+    monkeypatch.setenv("DARIEN_WORKERS", "many")
 
     code, _, err = run_cli(capsys, "run", "--source", str(tmp_path))
 
     assert code == 2
-    assert "DARIEN_PARSE_WORKERS" in err and err.count("\n") == 1
+    assert "DARIEN_WORKERS" in err and err.count("\n") == 1
 
 
 def test_run_exits_75_while_another_process_holds_the_warehouse(

@@ -29,7 +29,7 @@ def darien_environment(prefect_api: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DARIEN_")}
     # PYTHONPATH: packages newer than the editable install's list (export/) import from the checkout.
     env.update(PREFECT_API_URL=prefect_api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               DARIEN_PARSE_WORKERS="2", PYTHONPATH=root)
+               DARIEN_WORKERS="2", PYTHONPATH=root)
     return env
 
 

@@ -1,0 +1,61 @@
+"""The validator pool: long-lived GX workers that judge like the process itself, side by side, and survive a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from sample_batches import region_2022
+
+import expectations
+
+
+def _set(rows, query: str, column: str, value):
+    rows = rows.copy()
+    rows.loc[rows.query(query).index, column] = value
+    return rows
+
+
+def test_pool_judges_like_the_process_itself(tmp_path):
+    good = region_2022()
+    bad = region_2022()
+    bad.rows = _set(bad.rows, "category == 'asia' and month == 3", "persons", -5)
+    dirs = {"gx_dir": tmp_path / "gx", "docs_dir": tmp_path / "docs"}
+    with expectations.ValidatorPool(2, **dirs) as pool:
+        verdicts = [f.result(timeout=180) for f in [pool.submit(good), pool.submit(bad)]]
+        modules = pool._executor.submit(eval, "sorted(__import__('sys').modules)").result()
+        workers = list(pool._executor._processes)
+    local = expectations.validate(bad, **dirs)
+    assert verdicts[0].success and not verdicts[1].success
+    assert verdicts[1].failures == local.failures
+    assert verdicts[1].failures[0] == "persons -5 outside >= 0 in region asia (label 'Asia') month 3"
+    # Each validation keeps its own Data Docs page, written by the worker that ran it.
+    pages = [Path(v.docs_url.removeprefix("file://")) for v in verdicts]
+    assert pages[0] != pages[1] and all(p.is_file() for p in pages)
+    # Validators import Great Expectations, never Prefect, and there are two of them.
+    assert "great_expectations" in modules
+    assert not [m for m in modules if m.split(".")[0] == "prefect"]
+    assert len(workers) == 2
+
+
+def test_a_dead_validator_is_replaced_and_names_the_document(tmp_path):
+    batch = region_2022()
+    with expectations.ValidatorPool(1, gx_dir=tmp_path / "gx", docs_dir=tmp_path / "docs") as pool:
+        assert pool.submit(batch).result(timeout=180).success  # the worker is up and warm
+        for pid in list(pool._executor._processes):
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(expectations.ValidationCrashed,
+                           match="^IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf: the validator worker process died"):
+            pool.submit(batch).result(timeout=60)
+        assert pool.submit(batch).result(timeout=180).success
+
+
+def test_an_unusable_gx_dir_reaches_the_caller_as_one_line(tmp_path):
+    blocker = tmp_path / "gx"
+    blocker.write_text("a file where the GX folder should be")
+    with expectations.ValidatorPool(1, gx_dir=blocker, docs_dir=tmp_path / "docs") as pool:
+        with pytest.raises(expectations.GateError) as caught:
+            pool.submit(region_2022()).result(timeout=120)
+    assert str(blocker) in str(caught.value) and "\n" not in str(caught.value)
