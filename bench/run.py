@@ -308,12 +308,23 @@ def synthetic_batch(n: int, sha: str, as_of: date):
                           preliminary=False, rows=rows, reconciliation=contract.empty_reconciliation())
 
 
-_PK_TABLE = ("CREATE TABLE {name} (year INTEGER NOT NULL, month INTEGER NOT NULL, breakdown VARCHAR NOT NULL,"
-             " category VARCHAR NOT NULL, label VARCHAR NOT NULL, persons BIGINT NOT NULL, note VARCHAR,"
-             " preliminary BOOLEAN NOT NULL, as_of DATE NOT NULL, source_url VARCHAR NOT NULL,"
-             " source_sha256 VARCHAR NOT NULL, source_table VARCHAR NOT NULL, source_page INTEGER NOT NULL,"
-             " pipeline_version VARCHAR NOT NULL, load_id VARCHAR, loaded_at TIMESTAMP WITH TIME ZONE,"
-             " PRIMARY KEY (year, month, breakdown, category))")
+def create_baseline(url: str, name: str) -> None:
+    """Create a baseline's table: the warehouse's own current table, under another name.
+
+    The same columns, types and key as what publish writes into: the primary key on
+    PostgreSQL; on DuckDB none, as the warehouse's own table has none (load/schema.py).
+    """
+    import sqlalchemy as sa
+
+    import load.schema
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:  # (a copy by Table.to_metadata would lose the key's ddl_if)
+            load.schema.transit.create(conn)
+            conn.exec_driver_sql(f"ALTER TABLE {load.schema.transit.name} RENAME TO {name}")
+    finally:
+        engine.dispose()
 
 
 def publish_cases(p: Profile, work: Path) -> list[Row]:
@@ -343,13 +354,11 @@ def publish_cases(p: Profile, work: Path) -> list[Row]:
         import pyarrow.csv as pacsv
 
         schema, url = pg_schema()
+        create_baseline(url, "bare_copy")
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         try:
             raw = engine.raw_connection()
             try:
-                with raw.cursor() as cursor:
-                    cursor.execute(_PK_TABLE.format(name="bare_copy"))
-                raw.commit()
                 started = time.perf_counter()
                 sink = pa.BufferOutputStream()
                 table = pa.Table.from_pandas(first.rows, preserve_index=False).combine_chunks()
@@ -394,9 +403,9 @@ def publish_cases(p: Profile, work: Path) -> list[Row]:
 
     def duck_insert() -> float:
         folder = Path(tempfile.mkdtemp(dir=work))
+        create_baseline(f"duckdb:///{folder / 'bare.duckdb'}", "bare_insert")
         conn = duckdb.connect(str(folder / "bare.duckdb"))
         try:
-            conn.execute(_PK_TABLE.format(name="bare_insert"))
             frame = first.rows
             started = time.perf_counter()
             conn.register("bare_frame", frame)
