@@ -42,6 +42,7 @@ def test_rows_match_the_golden_csv(batches, year):
     got = _golden_frame(batches[year])
     if os.environ.get("DARIEN_REGENERATE_GOLDEN"):
         got.to_csv(path, index=False)
+        pytest.skip(f"regenerated {path.name}: check its diff against the PDF before committing")
     want = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert got.astype(object).fillna("").astype(str).to_dict("records") == want.to_dict("records")
 
