@@ -24,6 +24,13 @@ def _assert_current_is(engine, batch) -> None:
     pd.testing.assert_frame_equal(got, _expected(batch), check_dtype=False)
 
 
+def _empty(engine) -> None:
+    """Empty every table a publish writes, to publish the same documents again from scratch."""
+    with engine.begin() as conn:
+        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+
+
 def _scalar(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(sa.text(sql), params).scalar()
@@ -88,9 +95,7 @@ def test_order_of_publication_does_not_matter(warehouse_url, engine, prelim_2023
     load.publish(engine, prelim_2023)
     load.publish(engine, final)
     forward = snapshot(engine)
-    with engine.begin() as conn:
-        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
+    _empty(engine)
 
     load.publish(engine, final)
     late = load.publish(engine, prelim_2023)
@@ -138,9 +143,7 @@ def test_any_order_of_three_versions_gives_one_history(warehouse_url):
     for order in permutations(range(3)):
         engine = load.connect(warehouse_url)
         load.ensure_schema(engine)
-        with engine.begin() as conn:
-            for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
-                conn.execute(sa.text(f"DELETE FROM {table}"))
+        _empty(engine)
         for i in order:
             load.publish(engine, _versions()[i])
         states.append(snapshot(engine))
@@ -177,9 +180,7 @@ def test_same_bytes_new_pipeline_version_replace_the_documents_rows(engine):
     assert not stats.noop and stats.superseded  # the final still wins the slice
     # Rebuilt from scratch, the three versions give the same warehouse.
     replaced = snapshot(engine)
-    with engine.begin() as conn:
-        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
+    _empty(engine)
     for batch in (july, fixed, final):
         load.publish(engine, batch)
     assert snapshot(engine) == replaced
@@ -211,9 +212,7 @@ def test_new_pipeline_version_of_the_winning_document_republishes_current(engine
                    s=final.source_sha256) == 2
     # Same state as publishing the fixed final straight after the preliminary file.
     again = snapshot(engine)
-    with engine.begin() as conn:
-        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
+    _empty(engine)
     load.publish(engine, prelim_2023)
     load.publish(engine, fixed)
     assert snapshot(engine) == again
