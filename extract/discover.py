@@ -8,15 +8,14 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 import requests
 
 from extract.faults import Failed, Refused, SourceError, one_line
 from extract.hosts import allowed_set, check_web_url
-from extract.links import Link, file_name, is_darien_transit, kind_of, normalize_url, year_of
+from extract.links import Link, file_name, is_darien_transit, kind_of, local_path, normalize_url, year_of
 from extract.session import open_within, shared_session
 
 log = logging.getLogger(__name__)
@@ -52,9 +51,10 @@ def discover(
 def _local_path(source: str) -> Path:
     parts = urlsplit(source)
     if parts.scheme.lower() == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise SourceError(f"{source}: file URL on a remote host {parts.netloc!r}")
-        return Path(url2pathname(unquote(parts.path)))
+        try:
+            return local_path(source)
+        except ValueError as err:
+            raise SourceError(f"{source}: {err}") from None
     if len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
         raise SourceError(f"{source}: unsupported scheme {parts.scheme!r}")
     return Path(source)

@@ -6,8 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import HTTPError as WireError
@@ -16,7 +15,7 @@ from darien.contract import DocumentVersion
 from extract.faults import Failed, Refused, one_line
 from extract.hosts import allowed_set
 from extract.landing import Spool
-from extract.links import Link
+from extract.links import Link, local_path
 from extract.session import open_within, shared_session
 
 log = logging.getLogger(__name__)
@@ -126,10 +125,10 @@ def _copy_local(
 ) -> DocumentVersion:
     if urlsplit(link.source).scheme.lower() in ("http", "https"):
         raise Refused("a file: link found on a web page is never read")
-    parts = urlsplit(link.url)
-    if parts.netloc not in ("", "localhost"):
-        raise Refused(f"file URL on a remote host {parts.netloc!r}")
-    path = Path(url2pathname(unquote(parts.path)))
+    try:
+        path = local_path(link.url)
+    except ValueError as err:
+        raise Refused(str(err)) from None
     try:
         size = path.stat().st_size
         if not path.is_file():

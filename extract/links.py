@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.request import url2pathname
 
 from requests.utils import requote_uri
 
@@ -97,3 +98,11 @@ def normalize_url(url: str) -> str:
 
 def _upper_escapes(text: str) -> str:
     return re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group(0).upper(), text)
+
+
+def local_path(url: str) -> Path:
+    """The path a file:// URL names; ValueError if it names a remote host."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise ValueError(f"file URL on a remote host {parts.netloc!r}")
+    return Path(url2pathname(unquote(parts.path)))
