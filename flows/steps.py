@@ -47,10 +47,11 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
     """Discover every source's documents and fetch those that changed."""
     engine = load.connect(cfg.warehouse)
     try:
-        previous = {url: replace(v, path=stored_file(cfg, v.sha256))
-                    for url, v in load.ledger.latest_by_url(engine).items()}
+        latest = load.ledger.latest_by_url(engine)
     finally:
         engine.dispose()
+    files = stored_files(cfg)
+    previous = {url: replace(v, path=files.get(v.sha256)) for url, v in latest.items()}
     session = extract.make_session(min_interval=cfg.request_interval_s)
     for source in cfg.sources:
         try:
@@ -62,6 +63,14 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
         summary.listed[source] = len(links)
         versions = tasks.fetch_all(cfg, source, links, previous, session)
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)
+
+
+def stored_files(cfg: Settings) -> dict[str, Path]:
+    """sha256 -> landing-zone file of every stored version, from one listing (as `stored_file` picks it)."""
+    files: dict[str, Path] = {}
+    for path in sorted(cfg.raw_dir.glob("*.*")):
+        files.setdefault(path.name.split(".", 1)[0], path)
+    return files
 
 
 def stored_file(cfg: Settings, sha256: str | None) -> Path | None:
