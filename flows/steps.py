@@ -14,6 +14,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import opaque
 
 import extract
 import load
@@ -35,8 +36,9 @@ def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
     try:
         with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
             tasks.prepare_warehouse(cfg)
-            work(summary)
-            downstream.after_publish(cfg, summary)
+            with load.kept_open(cfg.warehouse):  # the steps below connect without reading the file anew
+                work(summary)
+                downstream.after_publish(cfg, summary)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
@@ -61,7 +63,8 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
             continue
         summary.found += len(links)
         summary.listed[source] = len(links)
-        versions = tasks.fetch_all(cfg, source, links, previous, session)
+        # opaque: Prefect would otherwise walk every link and known version looking for futures.
+        versions = tasks.fetch_all(cfg, source, opaque(links), opaque(previous), session)
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)
 
 
