@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where frames are built: a quiet nightly run builds none
+    import pandas as pd
 
 # Bump PARSER_VERSION when transform/ would produce different rows from the same bytes,
 # SUITES_VERSION when expectations/ would judge a batch differently: either change makes
@@ -120,10 +122,14 @@ def published_name(url: str) -> str:
 
 def empty_rows() -> pd.DataFrame:
     """A zero-row frame with the contract's columns and dtypes."""
+    import pandas as pd
+
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in COLUMNS.items()})
 
 
 def empty_reconciliation() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({n: pd.Series(dtype=d) for n, d in RECONCILIATION_COLUMNS.items()})
 
 

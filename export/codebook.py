@@ -7,11 +7,13 @@ section and `export.package` into datapackage.json, and tests keep both equal to
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from darien import contract
 from load import dimensions
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)

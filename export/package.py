@@ -14,12 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from darien import contract
 from export import codebook
+
+if TYPE_CHECKING:  # imported where exports are written: a quiet nightly run writes none
+    import pandas as pd
 
 SNAPSHOT = "darien.duckdb"
 DESCRIPTOR = "datapackage.json"
@@ -59,6 +62,8 @@ def field_type(column: str) -> str:
 
 def read_table(engine: sa.Engine, name: str) -> pd.DataFrame:
     """One exported table or view, in primary-key order, with the codebook's types."""
+    import pandas as pd
+
     _, key = codebook.TABLES[name]
     with engine.connect() as conn:
         frame = pd.read_sql(sa.text(f"SELECT * FROM {name} ORDER BY {', '.join(key)}"), conn)
@@ -90,6 +95,8 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         if field_type(column) == "datetime":

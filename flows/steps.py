@@ -18,6 +18,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import opaque
 
 import expectations
 import extract
@@ -40,8 +41,9 @@ def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
     try:
         with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
             tasks.prepare_warehouse(cfg)
-            work(summary)
-            downstream.after_publish(cfg, summary)
+            with load.kept_open(cfg.warehouse):  # the steps below connect without reading the file anew
+                work(summary)
+                downstream.after_publish(cfg, summary)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
@@ -52,10 +54,11 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
     """Discover every source's documents and fetch those that changed."""
     engine = load.connect(cfg.warehouse)
     try:
-        previous = {url: replace(v, path=stored_file(cfg, v.sha256))
-                    for url, v in load.ledger.latest_by_url(engine).items()}
+        latest = load.ledger.latest_by_url(engine)
     finally:
         engine.dispose()
+    files = stored_files(cfg)
+    previous = {url: replace(v, path=files.get(v.sha256)) for url, v in latest.items()}
     session = extract.make_session(min_interval=cfg.request_interval_s)
     for source in cfg.sources:
         try:
@@ -65,8 +68,17 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
             continue
         summary.found += len(links)
         summary.listed[source] = len(links)
-        versions = tasks.fetch_all(cfg, source, links, previous, session)
+        # opaque: Prefect would otherwise walk every link and known version looking for futures.
+        versions = tasks.fetch_all(cfg, source, opaque(links), opaque(previous), session)
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)
+
+
+def stored_files(cfg: Settings) -> dict[str, Path]:
+    """sha256 -> landing-zone file of every stored version, from one listing (as `stored_file` picks it)."""
+    files: dict[str, Path] = {}
+    for path in sorted(cfg.raw_dir.glob("*.*")):
+        files.setdefault(path.name.split(".", 1)[0], path)
+    return files
 
 
 def stored_file(cfg: Settings, sha256: str | None) -> Path | None:

@@ -13,11 +13,14 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from darien import contract
+
+if TYPE_CHECKING:  # imported where the dimensions are read or filled, not by every user of load
+    import pandas as pd
 
 COUNTRY_CSV = Path(__file__).with_name("dim_country.csv")
 
@@ -105,6 +108,8 @@ def un_m49_regions() -> dict[str, str]:
 
     # CountryConverter() itself fails under pandas 3 (Namibia's ISO2 "NA" is read as a
     # missing value), so its maintained table is read directly with NA kept as text.
+    import pandas as pd
+
     table = Path(country_converter.__file__).with_name("country_data.tsv")
     data = pd.read_csv(table, sep="\t", keep_default_na=False, dtype=str)
     return {row.ISO3: row.UNregion for row in data.itertuples() if row.ISO3 and row.UNregion}
@@ -167,6 +172,8 @@ def render_csv(rows: list[dict]) -> str:
 
 def read_countries(path: Path = COUNTRY_CSV) -> pd.DataFrame:
     """The committed dim_country data."""
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = frame.replace({"": None})
     frame["printed"] = frame["printed"] == "True"
@@ -175,6 +182,8 @@ def read_countries(path: Path = COUNTRY_CSV) -> pd.DataFrame:
 
 def region_frame() -> pd.DataFrame:
     """The dim_region rows."""
+    import pandas as pd
+
     return pd.DataFrame([{"category": c, "label_es": es, "name_en": en}
                          for c, (es, en) in REGION_NAMES.items()])
 

@@ -14,14 +14,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from darien import contract
 from load import ledger
 from load.schema import loads
 from load.warehouse import WarehouseError
+
+if TYPE_CHECKING:  # imported where a batch is published: a quiet nightly run publishes none
+    import pandas as pd
 
 # Columns that vary from row to row; the rest of the lineage is the document's own.
 STAGED = {
@@ -71,6 +74,8 @@ def _differs(a: str, b: str) -> str:
 
 def _document_rows(batch: contract.Batch) -> pd.DataFrame:
     """The batch's per-row columns, after checking its per-document columns agree with the batch."""
+    import pandas as pd
+
     rows = batch.rows
     missing = [c for c in (*STAGED, *PER_DOCUMENT) if c not in rows.columns]
     if missing:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -62,6 +64,24 @@ def connect(url: str) -> sa.Engine:
         with engine.connect():
             pass  # fail now, with one line, if another process holds the file
     return engine
+
+
+@contextmanager
+def kept_open(url: str) -> Iterator[None]:
+    """Keep a DuckDB file open for the block (no-op for other backends).
+
+    Every engine `connect` makes in the block then joins the database this process already
+    has open instead of reading the file anew: a run's steps each connect on their own.
+    """
+    if duckdb_path(url) is None:
+        yield
+        return
+    engine = connect(url)
+    try:
+        with engine.connect():
+            yield
+    finally:
+        engine.dispose()
 
 
 def _describe(shown: str, err: Exception, password: str | None) -> str:

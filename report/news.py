@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REGION_NAMES = {
     "south_america": "South America", "caribbean": "the Caribbean", "asia": "Asia",
@@ -33,18 +36,24 @@ class YearFigures:
 
 
 def _frame(engine: sa.Engine, sql: str, **params) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: a run's latest_month needs no pandas
+
     with engine.connect() as conn:
         return pd.read_sql(sa.text(sql), conn, params=params)
 
 
 def latest_year(engine: sa.Engine) -> int | None:
     """The newest year in the warehouse."""
+    import pandas as pd
+
     years = _frame(engine, "select max(year) as year from darien_transit")
     return None if years.empty or pd.isna(years.year[0]) else int(years.year[0])
 
 
 def year_figures(engine: sa.Engine, year: int, top: int = 5) -> YearFigures:
     """Totals, regions and top countries of `year`, with the previous year over the same months."""
+    import pandas as pd
+
     rows = _frame(
         engine,
         "select month, breakdown, category, label, persons, as_of, preliminary "
@@ -139,25 +148,34 @@ def write(engine: sa.Engine, out_dir: Path, year: int | None = None) -> tuple[Pa
 
 
 def latest_month(engine: sa.Engine, top: int = 10) -> str:
-    """The newest month's figures by region and its top countries, as markdown."""
-    rows = _frame(engine, """
-        select t.year, t.month, t.breakdown, t.category, t.label, t.persons, t.as_of, t.preliminary
-        from darien_transit t
-        join (select year, max(month) as month from darien_transit
-              where year = (select max(year) from darien_transit) group by year) m
-          on t.year = m.year and t.month = m.month
-        where t.breakdown in ('total', 'region', 'country')""")
-    if rows.empty:
+    """The newest month's figures by region and its top countries, as markdown.
+
+    Plain rows, not a DataFrame: every run, a quiet night included, shows this.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("""
+            select t.year, t.month, t.breakdown, t.category, t.label, t.persons, t.as_of, t.preliminary
+            from darien_transit t
+            join (select year, max(month) as month from darien_transit
+                  where year = (select max(year) from darien_transit) group by year) m
+              on t.year = m.year and t.month = m.month
+            where t.breakdown in ('total', 'region', 'country')""")).all()
+    if not rows:
         return "(no figures loaded yet)"
-    year, month = int(rows.year[0]), int(rows.month[0])
-    total = int(rows[rows.breakdown == "total"].persons.sum())
+    year, month = int(rows[0].year), int(rows[0].month)
+    total = int(sum(r.persons for r in rows if r.breakdown == "total"))
     lines = [f"**{MONTHS[month - 1]} {year}: {total:,} persons**"
-             + (" (preliminary)" if bool(rows.preliminary[0]) else ""), "",
+             + (" (preliminary)" if bool(rows[0].preliminary) else ""), "",
              "| region | persons | share |", "|---|---:|---:|"]
-    for r in rows[rows.breakdown == "region"].sort_values("persons", ascending=False).itertuples():
+    for r in _largest_first(r for r in rows if r.breakdown == "region"):
         lines.append(f"| {r.label} | {r.persons:,} | {r.persons / total:.1%} |")
     lines += ["", "| country | ISO3 | persons |", "|---|---|---:|"]
-    countries = rows[(rows.breakdown == "country") & (rows.category != "OTHER")]
-    for r in countries.sort_values("persons", ascending=False).head(top).itertuples():
+    countries = [r for r in rows if r.breakdown == "country" and r.category != "OTHER"]
+    for r in _largest_first(countries)[:top]:
         lines.append(f"| {r.label} | {r.category} | {r.persons:,} |")
     return "\n".join(lines)
+
+
+def _largest_first(rows) -> list:
+    # Ties in the order of their category (pandas' sort left them in an order of its own).
+    return sorted(rows, key=lambda r: (-r.persons, r.category))

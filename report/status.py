@@ -1,44 +1,85 @@
-"""The warehouse's state for the people running it: recent loads, freshness, quarantine."""
+"""The warehouse's state for the people running it: recent loads, freshness, quarantine.
+
+Plain rows rendered with tabulate, not DataFrames: every run, a quiet night included, shows
+this status, and importing pandas for it cost more than the rest of a quiet night's checks.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-import pandas as pd
 import sqlalchemy as sa
 
 
 @dataclass
+class Table:
+    """A query's column names and rows."""
+
+    columns: list[str]
+    rows: list[tuple]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    def markdown(self) -> str:
+        """The rows as a markdown table, as pandas' `to_markdown(index=False)` wrote them before."""
+        from tabulate import tabulate
+
+        return tabulate(self.rows, headers=self.columns, tablefmt="pipe", showindex=False)
+
+
+@dataclass
 class Status:
-    loads: pd.DataFrame  # the last loads, newest first
-    as_of: pd.DataFrame  # per year: the as_of, status and source of the published figures
-    quarantined: pd.DataFrame  # every document version still in quarantine or failed
+    loads: Table  # the last loads, newest first
+    as_of: Table  # per year: the as_of, status and source of the published figures
+    quarantined: Table  # every document version still in quarantine or failed
 
     def markdown(self) -> str:
         """The three tables as markdown, for the terminal and for Prefect artifacts."""
         parts = []
-        for title, frame in (("Figures published, by year", self.as_of),
+        for title, table in (("Figures published, by year", self.as_of),
                              ("Last loads", self.loads),
                              ("Quarantined or failed documents", self.quarantined)):
-            body = frame.to_markdown(index=False) if not frame.empty else "(none)"
+            body = table.markdown() if not table.empty else "(none)"
             parts.append(f"### {title}\n\n{body}")
         return "\n\n".join(parts)
 
 
-def _frame(conn: sa.Connection, sql: str) -> pd.DataFrame:
-    return pd.read_sql(sa.text(sql), conn)
+def _shown(column: list) -> list:
+    """A column's values as pandas' read_sql gave them: times in UTC, a gap among numbers or text as nan."""
+    if any(isinstance(v, datetime) and v.tzinfo is not None for v in column):
+        column = [v.astimezone(timezone.utc) if isinstance(v, datetime) else v for v in column]
+    present = [v for v in column if v is not None]
+    if not present or len(present) == len(column):
+        return column
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return [math.nan if v is None else float(v) for v in column]
+    if all(isinstance(v, str) for v in present):
+        return [math.nan if v is None else v for v in column]
+    return column
+
+
+def _table(conn: sa.Connection, sql: str) -> Table:
+    result = conn.execute(sa.text(sql))
+    columns = list(result.keys())
+    rows = result.all()
+    shown = [_shown([row[i] for row in rows]) for i in range(len(columns))]
+    return Table(columns, list(zip(*shown)) if rows else [])
 
 
 def status(engine: sa.Engine, last: int = 10) -> Status:
     """Recent loads, the newest as_of per year, and the documents waiting in quarantine."""
     with engine.connect() as conn:
         return Status(
-            loads=_frame(conn, f"""
+            loads=_table(conn, f"""
                 select finished_at, source_url, substr(source_sha256, 1, 12) as sha256,
                        inserted, updated, deleted, unchanged
                 from etl_loads order by finished_at desc limit {int(last)}"""),
-            as_of=_frame(conn, "select * from v_latest_as_of order by year"),
-            quarantined=_frame(conn, """
+            as_of=_table(conn, "select * from v_latest_as_of order by year"),
+            quarantined=_table(conn, """
                 select status, year, url, substr(sha256, 1, 12) as sha256, error
                 from etl_documents where status in ('quarantined', 'failed')
                 order by last_checked_at desc"""),

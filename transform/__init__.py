@@ -1,6 +1,5 @@
 """Transform: read every table of an SNM document (PDF or HTML) into contract rows and a reconciliation frame."""
 
-from transform.document import parse_document
 from transform.errors import (
     EncryptedError, LayoutError, NoTableError, NoTextError, ParseError, ParseMemoryError,
     ParseTimeout, UnreadableError, WorkerCrashed,
@@ -12,3 +11,13 @@ __all__ = [
     "NoTableError", "UnreadableError", "LayoutError", "ParseTimeout", "ParseMemoryError",
     "WorkerCrashed",
 ]
+
+
+def __getattr__(name: str):
+    # parse_document (pandas, the PDF parsers) is imported on first use: the flows import this
+    # package for its pool and errors, and a quiet nightly run parses nothing.
+    if name == "parse_document":
+        from transform.document import parse_document
+
+        return parse_document
+    raise AttributeError(f"module 'transform' has no attribute {name!r}")
