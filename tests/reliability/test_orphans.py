@@ -1,4 +1,4 @@
-"""A run killed with SIGKILL must not leave its parser worker processes behind."""
+"""A run killed with SIGKILL must not leave its parser or validator worker processes behind."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from runs import descendants
 REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
 
 
-def test_parser_workers_exit_when_their_owner_is_killed():
+def test_parser_and_validator_workers_exit_when_their_owner_is_killed(tmp_path):
     owner = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
         from pathlib import Path
-        import transform
-        with transform.ParserPool(2, 60) as pool:
-            pool.submit(Path({str(REAL_2022)!r})).result()
+        import expectations, transform
+        with transform.ParserPool(2, 60) as parsers, expectations.ValidatorPool(
+                2, gx_dir=Path({str(tmp_path / "gx")!r}), docs_dir=Path({str(tmp_path / "docs")!r})) as validators:
+            validators.submit(parsers.submit(Path({str(REAL_2022)!r})).result()).result()
             print("ready", flush=True)
             time.sleep(120)
     """)], stdout=subprocess.PIPE, text=True, start_new_session=True,
