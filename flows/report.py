@@ -28,15 +28,16 @@ def documents_table(summary: RunSummary) -> str:
 
 def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
     """Attach the run's documents, the warehouse's state, the latest figures and the chart to the run."""
-    engine = load.connect(cfg.warehouse)
-    try:
-        state = report.status(engine)
-        latest = report.latest_month(engine)
-        chart = cfg.data_dir / "reports" / "transit_by_region.png"
-        if summary.changed or not chart.exists():  # matplotlib alone costs a second
-            report.chart(engine, chart)
-    finally:
-        engine.dispose()
+    with load.kept_open(cfg.warehouse):  # one opening of a DuckDB file for the queries below
+        engine = load.connect(cfg.warehouse)
+        try:
+            state = report.status(engine)
+            latest = report.latest_month(engine)
+            chart = cfg.data_dir / "reports" / "transit_by_region.png"
+            if summary.changed or not chart.exists():  # matplotlib alone costs a second
+                report.chart(engine, chart)
+        finally:
+            engine.dispose()
     head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)
     create_markdown_artifact(key="documents", description="Documents of this run",
                              markdown=f"{head}\n\n{documents_table(summary)}")

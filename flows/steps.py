@@ -39,11 +39,11 @@ def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
     """
     summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
     try:
-        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s):
+        # kept_open: each step below connects on its own, without reading a DuckDB file anew.
+        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s), load.kept_open(cfg.warehouse):
             tasks.prepare_warehouse(cfg)
-            with load.kept_open(cfg.warehouse):  # the steps below connect without reading the file anew
-                work(summary)
-                downstream.after_publish(cfg, summary)
+            work(summary)
+            downstream.after_publish(cfg, summary)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
     report.publish_artifacts(cfg, summary)
