@@ -1,4 +1,4 @@
-"""Prefect tasks: each a thin wrapper over one plain function of a stage package.
+"""Prefect tasks, and the steps a document's task runs: each a thin wrapper over plain functions of a stage package.
 
 Tasks take and return plain values (URLs, paths, dataclasses); none caches its inputs
 (`cache_policy=NONE`): engines and DataFrames are not hashable inputs and a rerun must
@@ -8,6 +8,7 @@ really look at the source again.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -126,13 +127,6 @@ def fetch_all(cfg: Settings, source: str, links: list[extract.Link],
     return versions
 
 
-@task(name="validate", task_run_name="validate {batch.year} ({batch.short})", cache_policy=NONE)
-def validate(pool, batch: Batch):
-    """Run the expectation suites on one parsed document in the validator pool (the task waits)."""
-    return pool.submit(batch).result()
-
-
-@task(name="quarantine", task_run_name="quarantine {batch.year} ({batch.short})", cache_policy=NONE)
 def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
     """Keep a failing batch and its report aside, and mark it in the ledger."""
     import expectations
@@ -154,15 +148,25 @@ def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
                            verdict.failures[0], docs_url=verdict.docs_url)
 
 
-@task(name="publish", task_run_name="publish {batch.year} ({batch.short})", cache_policy=NONE, retries=1, retry_delay_seconds=2)
 def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> DocumentOutcome:
-    """Publish one validated document in one transaction (retried once if the connection drops)."""
-    engine = load.connect(cfg.warehouse)
-    try:
-        stats = load.publish(engine, batch, flow_run_id=flow_run_id,
-                             validation=verdict.summary, docs_url=verdict.docs_url)
-    finally:
-        engine.dispose()
+    """Publish one validated document in one transaction, retried once after 2 s if it fails.
+
+    A publish that fails applied nothing (one transaction): retrying it is safe, and covers
+    a connection dropped by a restarting server.
+    """
+    for attempt in (1, 2):
+        engine = load.connect(cfg.warehouse)
+        try:
+            stats = load.publish(engine, batch, flow_run_id=flow_run_id,
+                                 validation=verdict.summary, docs_url=verdict.docs_url)
+            break
+        except load.WarehouseError as err:
+            if attempt == 2:
+                raise
+            run_logger().warning("%s; publishing again in 2 s", err)
+            time.sleep(2)
+        finally:
+            engine.dispose()
     if verdict.warnings:  # one line per document: the full list is on its validation page
         more = f" (and {len(verdict.warnings) - 1} more: {verdict.docs_url})" if len(verdict.warnings) > 1 else ""
         run_logger().warning("%s: %s%s", batch.source_url, verdict.warnings[0], more)
