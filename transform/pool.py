@@ -63,7 +63,9 @@ def _parse(path: Path, source_url: str | None, sha256: str | None, timeout_s: fl
         return ParseTimeout(name, f"parsing took longer than {timeout_s:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    # Then again every 0.25 s: pdfminer swallows some exceptions, and a swallowed alarm
+    # would let a busy document run to its end.
+    signal.setitimer(signal.ITIMER_REAL, timeout_s, 0.25)
     try:
         batch = parse_document(path, source_url=source_url, sha256=sha256)
     except MemoryError:
