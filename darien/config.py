@@ -82,7 +82,7 @@ def _number(name: str, default: int | float):
     try:
         value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a {kind.__name__}") from None
+        raise ConfigError(f"{name}={raw!r} is not {'a whole number' if kind is int else 'a number'}") from None
     if value < 0:
         raise ConfigError(f"{name}={raw!r} must not be negative")
     return value

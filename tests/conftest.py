@@ -62,9 +62,15 @@ def engine(warehouse_url):
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """One temporary Prefect server for the whole session (it takes ~10 s to start)."""
+    """One temporary Prefect server for the whole session (it takes ~10 s to start).
+
+    Prefect's logging is set up here, once, on the session's stderr: set up inside a test,
+    its console handler would write to that test's captured stream, closed after it.
+    """
+    from prefect.logging.configuration import setup_logging
     from prefect.testing.utilities import prefect_test_harness
 
+    setup_logging()
     with prefect_test_harness(server_startup_timeout=60):
         yield
 
