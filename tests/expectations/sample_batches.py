@@ -82,3 +82,15 @@ def region_2022(*, countries: bool = False) -> Batch:
         recon += [("Cuadro No. 003", "total_column", label, 0, total, sum(months))
                   for label, _, total, months in COUNTRIES_2022]
     return make_batch(rows, recon)
+
+
+def with_rows(batch: Batch, mutate) -> Batch:
+    """`batch` with its rows replaced by `mutate(copy of the rows)`."""
+    batch.rows = mutate(batch.rows.copy())
+    return batch
+
+
+def set_where(rows: pd.DataFrame, where: str, column: str, value) -> pd.DataFrame:
+    """`rows` with `column` set to `value` where the pandas expression `where` holds."""
+    rows.loc[rows.eval(where), column] = value
+    return rows

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import pytest
-from sample_batches import make_batch, region_2022
+from sample_batches import make_batch, region_2022, set_where, with_rows
 
 import expectations
 from expectations import context as gate_context
@@ -49,21 +49,9 @@ def test_the_2022_region_table_passes(dirs):
     assert _path(verdict.docs_url).is_file()
 
 
-def _with_rows(batch, mutate):
-    rows = batch.rows.copy()
-    rows = mutate(rows)
-    batch.rows = rows
-    return batch
-
-
 def _recon_with(batch, mutate):
     batch.reconciliation = mutate(batch.reconciliation.copy())
     return batch
-
-
-def _set(rows, where: str, column: str, value):
-    rows.loc[rows.eval(where), column] = value
-    return rows
 
 
 def _unmapped():
@@ -91,30 +79,30 @@ this_year = date.today().year
 FAULTS = {
     "unmapped country": (_unmapped, "unknown country label 'Atlantis' (category UNMAPPED)"),
     "negative persons": (
-        lambda: _with_rows(region_2022(), lambda r: _set(r, "category == 'oceania' and month == 2", "persons", -7)),
+        lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'oceania' and month == 2", "persons", -7)),
         "persons -7 outside >= 0 in region oceania (label 'Oceanía') month 2",
     ),
     "broken sum": (
-        lambda: _recon_with(region_2022(), lambda r: _set(
+        lambda: _recon_with(region_2022(), lambda r: set_where(
             r, "check == 'rows_sum' and month == 5", "actual", 13893)),
         "reconciliation Cuadro No. 001 rows_sum label 'Total' month 5: expected 13894, actual 13893",
     ),
     "duplicate key": (_duplicate, "duplicate key (2022, 3, 'region', 'asia') (label 'Asia')"),
     "null label": (
-        lambda: _with_rows(region_2022(), lambda r: _set(r, "category == 'africa' and month == 7", "label", None)),
+        lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'africa' and month == 7", "label", None)),
         "null label in region africa (label null) month 7",
     ),
     "month 13": (
-        lambda: _with_rows(region_2022(), lambda r: _set(r, "category == 'europe' and month == 12", "month", 13)),
+        lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'europe' and month == 12", "month", 13)),
         "month 13 outside 1..12 in region europe (label 'Europa') month 13",
     ),
     "year 2009": (
-        lambda: _with_rows(region_2022(), lambda r: _set(r, "category == 'asia' and month == 1", "year", 2009)),
+        lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'asia' and month == 1", "year", 2009)),
         f"year 2009 outside 2010..{this_year} in region asia (label 'Asia') month 1",
     ),
     "wrong dtype": (_wrong_dtype, "rows column 'persons' has dtype float64, contract says int64"),
     "missing column": (
-        lambda: _with_rows(region_2022(), lambda r: r.drop(columns=["source_page"])),
+        lambda: with_rows(region_2022(), lambda r: r.drop(columns=["source_page"])),
         "rows column 'source_page' has dtype (missing), contract says int64",
     ),
 }

@@ -7,21 +7,14 @@ import signal
 from pathlib import Path
 
 import pytest
-from sample_batches import region_2022
+from sample_batches import region_2022, set_where, with_rows
 
 import expectations
 
 
-def _set(rows, query: str, column: str, value):
-    rows = rows.copy()
-    rows.loc[rows.query(query).index, column] = value
-    return rows
-
-
 def test_pool_judges_like_the_process_itself(tmp_path):
     good = region_2022()
-    bad = region_2022()
-    bad.rows = _set(bad.rows, "category == 'asia' and month == 3", "persons", -5)
+    bad = with_rows(region_2022(), lambda r: set_where(r, "category == 'asia' and month == 3", "persons", -5))
     dirs = {"gx_dir": tmp_path / "gx", "docs_dir": tmp_path / "docs"}
     with expectations.ValidatorPool(2, **dirs) as pool:
         verdicts = [f.result(timeout=180) for f in [pool.submit(good), pool.submit(bad)]]
