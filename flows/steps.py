@@ -74,21 +74,16 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
 
 
 def stored_files(cfg: Settings) -> dict[str, Path]:
-    """sha256 -> landing-zone file of every stored version, from one listing (as `stored_file` picks it)."""
+    """sha256 -> landing-zone file of every stored version, from one listing (as `raw_path` picks it)."""
     files: dict[str, Path] = {}
     for path in sorted(cfg.raw_dir.glob("*.*")):
         files.setdefault(path.name.split(".", 1)[0], path)
     return files
 
 
-def stored_file(cfg: Settings, sha256: str | None) -> Path | None:
-    """The landing-zone file of a document version, if it is there."""
-    return next(iter(sorted(cfg.raw_dir.glob(f"{sha256}.*"))), None) if sha256 else None
-
-
 def raw_path(cfg: Settings, sha256: str) -> Path:
     """The landing-zone file of a stored document version (it must be there)."""
-    path = stored_file(cfg, sha256)
+    path = next(iter(sorted(cfg.raw_dir.glob(f"{sha256}.*"))), None)
     if path is None:
         raise FileNotFoundError(f"{sha256}: not in the landing zone {cfg.raw_dir}")
     return path
