@@ -115,6 +115,7 @@ documents = sa.Table(
     sa.Column("unknown_tables", sa.Text),  # JSON list
     sa.Column("validation", sa.Text),  # JSON summary
     sa.Column("docs_url", sa.String),
+    sa.Column("pruned_at", TZ),  # when retention deleted the raw file on purpose (version 6)
     sa.PrimaryKeyConstraint("url", "sha256"),
 )
 
@@ -197,6 +198,18 @@ def _v5_duckdb_current_without_key(conn: sa.Connection) -> None:
         _duckdb_drop_key(conn, transit)
 
 
+def _v6_ledger_refused_and_pruned(conn: sa.Connection) -> None:
+    # Until version 6 a refused fetch was "skipped"; skipped now means read and found no Darién document.
+    conn.execute(sa.text("UPDATE etl_documents SET status = 'refused' WHERE status = 'skipped'"))
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("etl_documents")}
+    if "pruned_at" in columns:
+        return
+    if conn.dialect.name == "duckdb":  # DuckDB alters no table that an index depends on
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_documents_sha256"))
+    conn.execute(sa.text(f"ALTER TABLE etl_documents ADD COLUMN pruned_at {TZ.compile(dialect=conn.dialect)}"))
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
+
+
 # Version -> the step that brings a warehouse from version-1 to it. Steps must be safe to
 # run on tables already created at their latest shape (a new warehouse runs every step).
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
@@ -205,6 +218,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     3: dimensions.create,  # dim_country, dim_region and the views that join them
     4: _v4_republish_and_history_without_key,
     5: _v5_duckdb_current_without_key,
+    6: _v6_ledger_refused_and_pruned,
 }
 LATEST = max(MIGRATIONS)
 

@@ -49,7 +49,7 @@ def test_ledger_versions_and_states(engine):
     ledger.record_fetch(engine, DocumentVersion(url=other, source=INDEX, fetch="refused",
                                                 error=f"{other}: not a PDF (text/html)"))
     refused = ledger.get(engine, other, ledger.NO_FILE)
-    assert refused.status == "skipped" and refused.error == f"{other}: not a PDF (text/html)"
+    assert refused.status == "refused" and refused.error == f"{other}: not a PDF (text/html)"
     assert ledger.known_count_by_source(engine) == {INDEX: 1}  # the refused URL stored nothing
     assert other not in ledger.latest_by_url(engine)
 
@@ -206,4 +206,4 @@ def test_a_crawl_is_recorded_in_one_call(engine):
     assert set(after) == {URL, other} and all(after[u] > before[u] for u in after)
     assert [r.status for r in ledger.stored(engine)] == ["new", "new"]
     refused = ledger.get(engine, URL, ledger.NO_FILE)
-    assert refused.status == "skipped" and refused.error == f"{URL}: refused: not a PDF"
+    assert refused.status == "refused" and refused.error == f"{URL}: refused: not a PDF"

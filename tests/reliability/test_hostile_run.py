@@ -99,7 +99,7 @@ def test_good_published_broken_named_exit_3(outcome):
     assert ledger["IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"] == "loaded"
     assert ledger["IRREGULARES_POR_DARIEN_2021.pdf"] == "failed"  # CRLF: no text left
     assert ledger["IRREGULARES_POR_DARIEN_2020.pdf"] == "failed"  # encrypted
-    assert ledger["IRREGULARES_POR_DARIEN_2019.pdf"] == "skipped"  # zero bytes: refused on arrival
+    assert ledger["IRREGULARES_POR_DARIEN_2019.pdf"] == "refused"  # zero bytes: refused on arrival
     problems = [line for line in outcome["err"].splitlines() if line.startswith(("failed: ", "quarantined: "))]
     assert any("IRREGULARES_POR_DARIEN_2021.pdf" in p and "CRLF" in p for p in problems)
     assert any("IRREGULARES_POR_DARIEN_2020.pdf" in p and "encrypted" in p for p in problems)
@@ -120,7 +120,7 @@ def test_injected_label_is_quarantined_as_unmapped_and_the_table_is_intact(outco
 
 def test_redirect_to_a_private_address_is_refused_before_connecting(outcome):
     rows = query(outcome["warehouse"], "SELECT status, error FROM etl_documents WHERE url LIKE '%2018.pdf'")
-    assert len(rows) == 1 and rows[0][0] == "skipped"
+    assert len(rows) == 1 and rows[0][0] == "refused"
     assert "redirect to http://169.254.169.254/" in rows[0][1] and "refused" in rows[0][1]
     hops = [r.path for r, _ in outcome["site"].log]
     assert hops.count("/hop") == 1  # the hop on the allowed host was followed once, the next one refused
