@@ -29,6 +29,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="raw files, quarantine, docs (DARIEN_DATA_DIR)")
 
 
+def _warehouse_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
+    p.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="darien", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -52,23 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(func=cmd_parse)
 
     report = sub.add_parser("report", help="write a chart and a news-style summary of a year")
-    report.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
-    report.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+    _warehouse_options(report)
     report.add_argument("--year", type=int, help="default: the newest year loaded")
     report.add_argument("--out", default="report", help="folder to write into (default: report/)")
     report.set_defaults(func=cmd_report)
 
     status = sub.add_parser("status", help="last loads, newest as_of per year, quarantined documents")
-    status.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
-    status.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+    _warehouse_options(status)
     status.set_defaults(func=cmd_status)
 
     reprocess = sub.add_parser("reprocess", help="parse, validate and publish stored documents again")
     reprocess.add_argument("sha256", nargs="*", help="sha256 (or a unique prefix) of document versions")
     reprocess.add_argument("--quarantined", action="store_true", help="every quarantined or failed document")
-    reprocess.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (DARIEN_WAREHOUSE_URL)")
-    reprocess.add_argument("--data-dir", help="(DARIEN_DATA_DIR)")
+    _warehouse_options(reprocess)
     reprocess.set_defaults(func=cmd_reprocess)
+
+    verify = sub.add_parser("verify", help="re-hash the landing zone against the ledger; exit 3 if a file is missing or damaged")
+    _warehouse_options(verify)
+    verify.set_defaults(func=cmd_verify)
 
     serve = sub.add_parser("serve", help="serve the nightly and backfill deployments to PREFECT_API_URL")
     serve.set_defaults(func=cmd_serve)
@@ -167,6 +173,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_status(args) -> int:
+    import extract
     import load
     import report
 
@@ -174,10 +181,36 @@ def cmd_status(args) -> int:
     engine = load.connect(cfg.warehouse)
     try:
         load.ensure_schema(engine)
-        print(report.status(engine).markdown())
+        print(report.status(engine, present=extract.landing.listing(cfg.raw_dir)).markdown())
     finally:
         engine.dispose()
     return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    import extract
+    import load
+    from darien.contract import published_name
+
+    cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ensure_schema(engine)
+        versions = {row.sha256: row for row in load.ledger.kept(engine)}  # skipped and pruned: no file on purpose
+    finally:
+        engine.dispose()
+    files = extract.landing.listing(cfg.raw_dir)
+    bad = 0
+    for sha256, row in versions.items():
+        path = files.get(sha256)
+        trouble = "missing" if path is None else None if extract.landing.intact(path, sha256) else "damaged"
+        if trouble:
+            bad += 1
+            expected = cfg.raw_dir / f"{sha256}.{row.kind or 'pdf'}"
+            print(f"{trouble}: {published_name(row.url) or row.url} (sha256 {sha256}) from {row.url}: "
+                  f"restore {expected} from a backup, or a run fetches it again when it must read it")
+    print(f"verified {len(versions)} raw file(s) in {cfg.raw_dir}: {bad} missing or damaged")
+    return EXIT_PARTIAL if bad else EXIT_OK
 
 
 def cmd_reprocess(args) -> int:

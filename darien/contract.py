@@ -134,7 +134,7 @@ def empty_reconciliation() -> pd.DataFrame:
 
 
 FETCH_OUTCOMES = ("downloaded", "not_modified", "refused", "failed")
-LEDGER_STATUSES = ("new", "loaded", "quarantined", "failed", "skipped")
+LEDGER_STATUSES = ("new", "loaded", "quarantined", "failed", "skipped", "refused")
 
 
 @dataclass
@@ -158,3 +158,6 @@ class DocumentVersion:
     kind: str | None = None  # "pdf" | "html"
     year: int | None = None  # from link text or file name, when they say
     error: str | None = None  # one line, for refused/failed
+    # False: the ledger knows these bytes but the landing zone keeps no file of them on
+    # purpose (a skipped non-Darién file, a raw file pruned by retention).
+    kept: bool = True

@@ -2,8 +2,11 @@
 
 from extract.discover import discover
 from extract.faults import SourceError
-from extract.fetch import fetch
+from extract import landing
+from extract.faults import Failed, Refused
+from extract.fetch import fetch, restore
 from extract.links import Link
 from extract.session import make_session
 
-__all__ = ["Link", "SourceError", "discover", "fetch", "make_session"]
+__all__ = ["Failed", "Link", "Refused", "SourceError", "discover", "fetch", "landing", "make_session",
+           "restore"]

@@ -68,16 +68,51 @@ def fetch(
     return version
 
 
+def restore(link: Link, sha256: str, *, raw_dir: Path, allowed_hosts: Iterable[str] = (),
+            max_bytes: int = 50 * MiB, session: requests.Session | None = None) -> Path:
+    """Fetch `link` again, without conditional headers, and land it if its bytes are `sha256`'s.
+
+    For a version whose raw file went missing or was damaged: a damaged file is replaced.
+    Raises Refused or Failed (one line, naming the URL) when the bytes cannot be had again.
+    """
+    raw_dir = Path(raw_dir)
+    base = DocumentVersion(url=link.url, source=link.source, fetch="failed", kind=link.kind)
+    try:
+        if urlsplit(link.url).scheme.lower() == "file":
+            version = _copy_local(link, None, base, raw_dir, max_bytes, restoring=sha256)
+        else:
+            allowed = allowed_set([link.source], allowed_hosts)
+            version = _download(link, None, base, raw_dir, max_bytes, session or shared_session(),
+                                allowed, restoring=sha256)
+    except (requests.RequestException, OSError) as err:
+        raise Failed(f"{link.url}: {one_line(err)}") from None
+    except (Refused, Failed) as err:
+        raise type(err)(f"{link.url}: {one_line(err)}") from None
+    return version.path
+
+
 def _usable(previous: DocumentVersion | None, url: str) -> DocumentVersion | None:
-    # Only a stored version of this very URL can vouch for "unchanged"; a lost raw file is fetched again.
-    if previous is None or previous.url != url or not previous.sha256 or previous.path is None:
+    # Only a known version of this very URL can vouch for "unchanged". A lost raw file is
+    # fetched again; bytes the landing zone keeps no file of on purpose (skipped, pruned) are not.
+    if previous is None or previous.url != url or not previous.sha256:
         return None
-    return previous if Path(previous.path).is_file() else None
+    if not previous.kept:
+        return previous
+    return previous if previous.path is not None and Path(previous.path).is_file() else None
+
+
+def _landed(spool: Spool, sha256: str, restoring: str | None) -> Path:
+    """Keep the spooled body; when restoring a version, only its own bytes, over a damaged file."""
+    if restoring is None:
+        return spool.keep()
+    if sha256 != restoring:
+        raise Failed(f"now serves other bytes (sha256 {sha256[:12]}, not {restoring[:12]})")
+    return spool.keep(replace=True)
 
 
 def _download(
     link: Link, known: DocumentVersion | None, base: DocumentVersion, raw_dir: Path,
-    max_bytes: int, session: requests.Session, allowed: frozenset[str],
+    max_bytes: int, session: requests.Session, allowed: frozenset[str], restoring: str | None = None,
 ) -> DocumentVersion:
     headers = {"Accept-Encoding": "identity"}
     if known and known.etag:
@@ -115,13 +150,14 @@ def _download(
             sha256 = spool.finish()
             if known is not None and sha256 == known.sha256:
                 return _unchanged(known, base, etag, last_modified)
-            path = spool.keep()
+            path = _landed(spool, sha256, restoring)
     return replace(base, fetch="downloaded", sha256=sha256, path=path, etag=etag,
                    last_modified=last_modified, content_type=media or None, bytes=spool.size)
 
 
 def _copy_local(
-    link: Link, known: DocumentVersion | None, base: DocumentVersion, raw_dir: Path, max_bytes: int
+    link: Link, known: DocumentVersion | None, base: DocumentVersion, raw_dir: Path, max_bytes: int,
+    restoring: str | None = None,
 ) -> DocumentVersion:
     if urlsplit(link.source).scheme.lower() in ("http", "https"):
         raise Refused("a file: link found on a web page is never read")
@@ -141,7 +177,7 @@ def _copy_local(
             sha256 = spool.finish()
             if known is not None and sha256 == known.sha256:
                 return _unchanged(known, base, None, None)
-            stored = spool.keep()
+            stored = _landed(spool, sha256, restoring)
     except FileNotFoundError:
         raise Failed("no such file") from None
     except PermissionError:

@@ -68,10 +68,11 @@ class Spool:
         self._file.close()
         return self._hash.hexdigest()
 
-    def keep(self) -> Path:
-        """Move the finished body to `<sha256>.<kind>`; an existing file of that name is never replaced."""
+    def keep(self, *, replace: bool = False) -> Path:
+        """Move the finished body to `<sha256>.<kind>`; an existing file of that name is replaced only
+        when `replace` says so (a damaged file being restored), never otherwise."""
         target = self.raw_dir / f"{self._hash.hexdigest()}.{self.kind}"
-        if not target.exists():
+        if replace or not target.exists():
             self._temp.chmod(0o444)
             os.replace(self._temp, target)
         return target
@@ -80,3 +81,31 @@ class Spool:
         if not looks_like(self.kind, self._head):
             shown = self._head[:16].decode("latin-1").encode("unicode_escape").decode()
             raise Refused(f"content is not a {self.kind.upper()} (starts {shown!r})")
+
+
+def find(raw_dir: Path, sha256: str) -> Path | None:
+    """The landing-zone file of a version (`<sha256>.<kind>`), or None."""
+    return next(iter(sorted(Path(raw_dir).glob(f"{sha256}.*"))), None)
+
+
+def listing(raw_dir: Path) -> dict[str, Path]:
+    """sha256 -> landing-zone file of every stored version, from one listing of the folder."""
+    files: dict[str, Path] = {}
+    for path in sorted(Path(raw_dir).glob("*.*")):
+        files.setdefault(path.name.split(".", 1)[0], path)
+    return files
+
+
+def discard(raw_dir: Path, sha256: str) -> None:
+    """Delete a version's landing-zone file, if there is one (bytes the pipeline does not keep)."""
+    for path in Path(raw_dir).glob(f"{sha256}.*"):
+        path.unlink(missing_ok=True)
+
+
+def intact(path: Path, sha256: str) -> bool:
+    """Whether a landing-zone file still hashes to its name's sha256."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256

@@ -35,9 +35,13 @@ def after_publish(cfg: Settings, summary: RunSummary) -> list[str]:
         if summary.listed:
             warnings += checks.silent_source_warnings(summary.listed,
                                                       load.ledger.known_count_by_source(engine))
+        removed = retention.prune(cfg, retention.retention_policy())
+        # The ledger says which raw files went on purpose, so that they are neither fetched
+        # back nor reported missing.
+        load.ledger.mark_pruned(engine, [p.name.split(".", 1)[0] for p in removed if p.parent == cfg.raw_dir])
     finally:
         engine.dispose()
-    for path in retention.prune(cfg, retention.retention_policy()):
+    for path in removed:
         run_logger().info("retention: removed %s", path)
     summary.warnings.extend(warnings)
     if warnings:

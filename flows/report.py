@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect.artifacts import create_markdown_artifact
 
+import extract
 import load
 import report
 from darien.config import Settings
@@ -31,7 +32,7 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
     with load.kept_open(cfg.warehouse):  # one opening of a DuckDB file for the queries below
         engine = load.connect(cfg.warehouse)
         try:
-            state = report.status(engine)
+            state = report.status(engine, present=extract.landing.listing(cfg.raw_dir))
             latest = report.latest_month(engine)
             chart = cfg.data_dir / "reports" / "transit_by_region.png"
             if summary.changed or not chart.exists():  # matplotlib alone costs a second

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -57,7 +56,7 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
         latest = load.ledger.latest_by_url(engine)
     finally:
         engine.dispose()
-    files = stored_files(cfg)
+    files = extract.landing.listing(cfg.raw_dir)
     previous = {url: replace(v, path=files.get(v.sha256)) for url, v in latest.items()}
     session = extract.make_session(min_interval=cfg.request_interval_s)
     for source in cfg.sources:
@@ -73,22 +72,6 @@ def crawl(cfg: Settings, summary: RunSummary) -> None:
         summary.fetched += sum(v.fetch == "downloaded" for v in versions)
 
 
-def stored_files(cfg: Settings) -> dict[str, Path]:
-    """sha256 -> landing-zone file of every stored version, from one listing (as `raw_path` picks it)."""
-    files: dict[str, Path] = {}
-    for path in sorted(cfg.raw_dir.glob("*.*")):
-        files.setdefault(path.name.split(".", 1)[0], path)
-    return files
-
-
-def raw_path(cfg: Settings, sha256: str) -> Path:
-    """The landing-zone file of a stored document version (it must be there)."""
-    path = next(iter(sorted(cfg.raw_dir.glob(f"{sha256}.*"))), None)
-    if path is None:
-        raise FileNotFoundError(f"{sha256}: not in the landing zone {cfg.raw_dir}")
-    return path
-
-
 def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None = None) -> None:
     """Parse, validate and publish `todo` (ledger rows), `cfg.workers` documents at a time.
 
@@ -96,6 +79,11 @@ def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None 
     (and writes every ledger change) one document at a time, as a warehouse has one writer.
     With one worker, one document is in flight from its parse to its publish.
     """
+    pruned = [row for row in todo if row.pruned_at is not None]
+    if pruned:  # retention deleted their bytes on purpose: nothing to read, nothing wrong
+        tasks.run_logger().info("%d document version(s) not read again: their raw files were pruned "
+                                "by retention (DARIEN_KEEP_RAW_DAYS)", len(pruned))
+        todo = [row for row in todo if row.pruned_at is None]
     if not todo:
         return
     run_id = str(flow_run.id) if flow_run.id else None
@@ -155,11 +143,21 @@ def document(lanes: Lanes, row, name: str):
     """
     cfg, writing = lanes.cfg, lanes.writing
     try:
-        batch = lanes.parsers.submit(raw_path(cfg, row.sha256), source_url=row.url, sha256=row.sha256).result()
+        path = tasks.raw_file(cfg, row)
+    except tasks.RawFileLost as err:
+        with writing:
+            if row.status == "skipped":  # no Darién document then, and its source has it no more
+                return tasks.still_skipped(cfg, row)
+            return _ended(tasks.record_failure(cfg, row.url, row.sha256, str(err)))
+    try:
+        batch = lanes.parsers.submit(path, source_url=row.url, sha256=row.sha256).result()
         if lanes.years is not None and batch.year not in lanes.years:
             return None
         batch.first_seen_at = row.first_seen_at
         verdict = lanes.validators.submit(batch).result()
+    except transform.NotDarien as err:
+        with writing:
+            return tasks.record_skipped(cfg, row, str(err))
     except (transform.ParseError, expectations.ValidationCrashed) as err:
         with writing:
             return _ended(tasks.record_failure(cfg, row.url, row.sha256, str(err)))

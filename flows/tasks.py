@@ -11,6 +11,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 from prefect import get_run_logger, task
@@ -19,7 +20,7 @@ from prefect.cache_policies import NONE
 import extract
 import load
 from darien.config import Settings
-from darien.contract import PIPELINE_VERSION, Batch, DocumentVersion
+from darien.contract import PIPELINE_VERSION, Batch, DocumentVersion, published_name
 
 NETWORK_RETRIES = dict(retries=2, retry_delay_seconds=[2, 10])
 
@@ -31,7 +32,7 @@ class DocumentOutcome:
     url: str
     sha256: str | None
     year: int | None = None
-    status: str = "unchanged"  # unchanged | loaded | quarantined | failed | skipped
+    status: str = "unchanged"  # unchanged | loaded | quarantined | failed | skipped (not a Darién document)
     reason: str | None = None
     inserted: int = 0
     updated: int = 0
@@ -61,14 +62,19 @@ class RunSummary:
         return [o for o in self.outcomes if o.status in ("quarantined", "failed")]
 
     def lines(self) -> list[str]:
-        """The two-line summary printed at the end of a run."""
+        """The summary printed at the end of a run: two lines, and one naming the files skipped."""
         rows = sum(o.inserted + o.updated + o.deleted for o in self.outcomes)
-        return [
+        lines = [
             f"documents: {self.found} found, {self.fetched} new or changed, "
             f"{self.count('loaded')} loaded, {self.count('quarantined')} quarantined, "
             f"{self.count('failed')} failed",
             f"warehouse: {self.warehouse} ({rows} rows written)",
         ]
+        skipped = [published_name(o.url) or o.url for o in self.outcomes if o.status == "skipped"]
+        if skipped:
+            lines.append(f"skipped {len(skipped)} file(s) that are no Darién transit document: "
+                         + ", ".join(skipped))
+        return lines
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
@@ -185,6 +191,61 @@ def record_failure(cfg: Settings, url: str, sha256: str, error: str) -> Document
         engine.dispose()
     run_logger().error(error)
     return DocumentOutcome(url, sha256, None, "failed", error)
+
+
+class RawFileLost(Exception):
+    """A version's raw file is missing or damaged and its source no longer serves its bytes."""
+
+
+def raw_file(cfg: Settings, row) -> Path:
+    """The landing-zone file of a ledger row, checked against its sha256; fetched again if missing or damaged.
+
+    Raises RawFileLost, one line naming the document, its sha256 and what to do, when the
+    source cannot give the same bytes again.
+    """
+    path = extract.landing.find(cfg.raw_dir, row.sha256)
+    if path is not None and extract.landing.intact(path, row.sha256):
+        return path
+    trouble = "missing from" if path is None else "damaged in"
+    link = extract.Link(url=row.url, text="", source=row.source or row.url,
+                        kind=row.kind or (path.suffix.lstrip(".") if path else "pdf"), year=row.year)
+    try:
+        restored = extract.restore(link, row.sha256, raw_dir=cfg.raw_dir, allowed_hosts=cfg.allowed_hosts,
+                                   max_bytes=cfg.max_document_bytes)
+    except (extract.Refused, extract.Failed) as err:
+        raise RawFileLost(
+            f"{published_name(row.url) or row.url} (sha256 {row.sha256}): raw file {trouble} the landing "
+            f"zone {cfg.raw_dir} and not fetched again ({err}); restore it from a backup "
+            f"(darien backup) or drop the version from etl_documents") from None
+    run_logger().warning("%s (%s): raw file was %s the landing zone; fetched again from %s",
+                         published_name(row.url), row.sha256[:12], trouble, row.url)
+    return restored
+
+
+def record_skipped(cfg: Settings, row, reason: str) -> DocumentOutcome:
+    """Mark a file that is no Darién transit document as skipped, and keep none of its bytes."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.set_status(engine, row.url, row.sha256, "skipped", error=reason,
+                               pipeline_version=PIPELINE_VERSION)
+        still_needed = any(r.sha256 == row.sha256 for r in load.ledger.kept(engine))
+    finally:
+        engine.dispose()
+    if not still_needed:  # the same bytes may be a kept version under another URL
+        extract.landing.discard(cfg.raw_dir, row.sha256)
+    run_logger().info("skipped %s: %s", published_name(row.url) or row.url, reason)
+    return DocumentOutcome(row.url, row.sha256, None, "skipped", reason)
+
+
+def still_skipped(cfg: Settings, row) -> None:
+    """A skipped file whose bytes are gone from its source: it stays skipped under this pipeline version."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.set_status(engine, row.url, row.sha256, "skipped", error=row.error,
+                               pipeline_version=PIPELINE_VERSION)
+    finally:
+        engine.dispose()
+    return None
 
 
 OPERATIONAL_ERRORS = (load.WarehouseLocked, load.WarehouseError)

@@ -16,7 +16,7 @@ from darien.contract import LEDGER_STATUSES, DocumentVersion
 from load.schema import documents
 
 NO_FILE = ""
-_FETCH_STATUS = {"refused": "skipped", "failed": "failed"}
+_FETCH_STATUS = {"refused": "refused", "failed": "failed"}
 
 
 @dataclass
@@ -47,6 +47,12 @@ class LedgerRow:
     unknown_tables: list[str] = field(default_factory=list)
     validation: dict | None = None
     docs_url: str | None = None
+    pruned_at: datetime | None = None
+
+    @property
+    def kept(self) -> bool:
+        """Whether the landing zone should hold this version's bytes (not skipped, not pruned)."""
+        return self.status != "skipped" and self.pruned_at is None
 
 
 def _now() -> datetime:
@@ -152,7 +158,7 @@ def latest_by_url(engine: sa.Engine) -> dict[str, DocumentVersion]:
             url=url, source=row["source"] or "", fetch="downloaded", sha256=row["sha256"],
             etag=row["etag"], last_modified=row["last_modified"],
             content_type=row["content_type"], bytes=row["bytes"], kind=row["kind"],
-            year=row["year"],
+            year=row["year"], kept=row["status"] != "skipped" and row["pruned_at"] is None,
         )
         for url, row in newest.items()
     }
@@ -185,6 +191,22 @@ def stored(engine: sa.Engine) -> list[LedgerRow]:
     return _select(engine, documents.c.sha256 != NO_FILE)
 
 
+def kept(engine: sa.Engine) -> list[LedgerRow]:
+    """Every version whose bytes the landing zone should hold: neither skipped nor pruned."""
+    d = documents.c
+    return _select(engine, (d.sha256 != NO_FILE) & (d.status != "skipped") & d.pruned_at.is_(None))
+
+
+def mark_pruned(engine: sa.Engine, sha256s: list[str]) -> int:
+    """Record that retention deleted these versions' raw files; returns how many versions that was."""
+    if not sha256s:
+        return 0
+    with engine.begin() as conn:
+        return conn.execute(sa.update(documents)
+                            .where(documents.c.sha256.in_(sha256s) & documents.c.pruned_at.is_(None))
+                            .values(pruned_at=_now())).rowcount
+
+
 def quarantined(engine: sa.Engine) -> list[LedgerRow]:
     """Versions whose batch failed validation and waits in quarantine."""
     return _select(engine, documents.c.status == "quarantined")
@@ -206,11 +228,15 @@ def first_seen(engine: sa.Engine | sa.Connection, sha256: str) -> datetime | Non
 
 
 def known_count_by_source(engine: sa.Engine) -> dict[str, int]:
-    """How many document URLs with a stored file each source (index page or folder) has listed."""
+    """How many document URLs with a stored file each source (index page or folder) has listed.
+
+    A skipped file (no Darién document) is no document of its source: its leaving is no news.
+    """
     d = documents.c
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(d.source, sa.func.count(sa.distinct(d.url)))
-            .where((d.sha256 != NO_FILE) & d.source.is_not(None)).group_by(d.source)
+            .where((d.sha256 != NO_FILE) & d.source.is_not(None) & (d.status != "skipped"))
+            .group_by(d.source)
         ).all()
     return {source: count for source, count in rows}

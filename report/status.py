@@ -7,7 +7,8 @@ this status, and importing pandas for it cost more than the rest of a quiet nigh
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -36,13 +37,17 @@ class Status:
     loads: Table  # the last loads, newest first
     as_of: Table  # per year: the as_of, status and source of the published figures
     quarantined: Table  # every document version still in quarantine or failed
+    skipped: Table = field(default_factory=lambda: Table([], []))  # files that are no Darién document
+    raw_files: Table = field(default_factory=lambda: Table([], []))  # versions without a raw file: pruned or missing
 
     def markdown(self) -> str:
-        """The three tables as markdown, for the terminal and for Prefect artifacts."""
+        """The tables as markdown, for the terminal and for Prefect artifacts."""
         parts = []
         for title, table in (("Figures published, by year", self.as_of),
                              ("Last loads", self.loads),
-                             ("Quarantined or failed documents", self.quarantined)):
+                             ("Quarantined or failed documents", self.quarantined),
+                             ("Skipped files (no Darién transit document)", self.skipped),
+                             ("Raw files not in the landing zone", self.raw_files)):
             body = table.markdown() if not table.empty else "(none)"
             parts.append(f"### {title}\n\n{body}")
         return "\n\n".join(parts)
@@ -70,9 +75,22 @@ def _table(conn: sa.Connection, sql: str) -> Table:
     return Table(columns, list(zip(*shown)) if rows else [])
 
 
-def status(engine: sa.Engine, last: int = 10) -> Status:
-    """Recent loads, the newest as_of per year, and the documents waiting in quarantine."""
+def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = None) -> Status:
+    """Recent loads, the newest as_of per year, the documents waiting in quarantine, the files skipped.
+
+    With `present` (the sha256s the landing zone holds), versions whose raw file is missing are
+    listed beside those retention pruned on purpose; `darien verify` also re-hashes the files.
+    """
     with engine.connect() as conn:
+        raw_files = _table(conn, """
+            select 'pruned' as state, url, substr(sha256, 1, 12) as sha256, pruned_at
+            from etl_documents where pruned_at is not null order by pruned_at desc""")
+        if present is not None:
+            missing = conn.execute(sa.text("""
+                select url, sha256 from etl_documents
+                where sha256 <> '' and status <> 'skipped' and pruned_at is null
+                order by first_seen_at""")).all()
+            raw_files.rows += [("missing", url, sha[:12], None) for url, sha in missing if sha not in present]
         return Status(
             loads=_table(conn, f"""
                 select finished_at, source_url, substr(source_sha256, 1, 12) as sha256,
@@ -83,4 +101,8 @@ def status(engine: sa.Engine, last: int = 10) -> Status:
                 select status, year, url, substr(sha256, 1, 12) as sha256, error
                 from etl_documents where status in ('quarantined', 'failed')
                 order by last_checked_at desc"""),
+            skipped=_table(conn, """
+                select url, substr(sha256, 1, 12) as sha256, last_checked_at, error as reason
+                from etl_documents where status = 'skipped' order by last_checked_at desc"""),
+            raw_files=raw_files,
         )
