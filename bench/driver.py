@@ -1,17 +1,15 @@
-"""What a benchmark subprocess runs: the `darien` CLI (without request pacing), or a bare Prefect flow as its baseline.
+"""What a benchmark subprocess runs: the `darien` CLI, or a bare Prefect flow as its baseline.
 
     python -m bench.driver darien run|backfill ...   the CLI, exactly as `darien` runs it
     python -m bench.driver bare                      a flow with one no-op task
 
-The crawler spaces requests to one host by DARIEN_REQUEST_INTERVAL (a second by default): on
-a served archive of ~200 documents that is ~200 s of sleeping per crawl, which would hide every
-cost the benchmark is about. The CLI here runs with the interval at 0; the floor pacing adds on
-the real site (one second per request) is reported beside the table, not measured.
+Settings come from the environment bench.run gives each case (bench.run.SETTINGS): there
+the crawler's pacing is off, and the floor it adds on the real site (one second per request)
+is reported beside the table, not measured.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -34,7 +32,6 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["bare"]:
         return bare()
     if argv[:1] == ["darien"]:
-        os.environ["DARIEN_REQUEST_INTERVAL"] = "0"
         from darien.cli import main as darien
 
         return darien(argv[1:])

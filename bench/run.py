@@ -6,6 +6,10 @@
 Prints one table and writes bench/results.json. Ratios, not seconds, are what count: the
 machine is small and noisy. "×" is case time / baseline time for `≤` goals and baseline
 time / case time (a speed-up or a throughput share) for `≥` goals.
+
+The caller's DARIEN_* variables never reach a case: each runs with SETTINGS and a data folder
+and warehouse of its own under a temporary folder. The one input read from the environment
+is DARIEN_TEST_PG, the PostgreSQL the publish cases use (the test suite's, by default).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,6 +42,24 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 PYTHON = sys.executable
 PG_BASE = os.environ.get("DARIEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MEMORY_LIMIT_MB = 1536
+
+# Every setting the cases run with, whatever the caller has set. The crawler's pacing is off:
+# one second per request to a host is ~200 s of sleeping per crawl of the full archive, which
+# would hide every cost measured here (the summary line says so).
+SETTINGS = {
+    "DARIEN_WORKERS": "2",
+    "DARIEN_PARSE_TIMEOUT": "120",
+    "DARIEN_MAX_DOCUMENT_BYTES": str(50 * 1024 * 1024),
+    "DARIEN_LOCK_WAIT": "0",
+    "DARIEN_JUMP_FACTOR": "10",
+    "DARIEN_REQUEST_INTERVAL": "0",
+    "DARIEN_FRESHNESS_DAYS": "45",
+    "DARIEN_ALLOWED_HOSTS": "",
+    "DARIEN_KEEP_RAW_DAYS": "forever",
+    "DARIEN_KEEP_QUARANTINE_DAYS": "365",
+    "DARIEN_KEEP_DOCS_DAYS": "90",
+    "DARIEN_KEEP_BACKUPS_DAYS": "90",
+}
 
 
 @dataclass
@@ -98,6 +122,33 @@ def at_least(case_s: list[float], base_s: list[float], name: str, factor: float,
     ratio = median(base_s) / median(case_s)
     return Row(name, median(base_s), median(case_s), ratio, f"≥ {factor:g}×",
                None if quick else ratio >= factor, samples={"case": case_s, "baseline": base_s})
+
+
+# ------------------------------------------------------------------ environments
+
+def without_darien(environ: dict[str, str]) -> dict[str, str]:
+    """`environ` less every DARIEN_* variable."""
+    return {name: value for name, value in environ.items() if not name.startswith("DARIEN_")}
+
+
+@contextmanager
+def bench_environ() -> Iterator[None]:
+    """The bench process's environment, for the in-process cases: the caller's DARIEN_* out, SETTINGS in."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update({**without_darien(saved), **SETTINGS})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def flow_env(base: dict[str, str], data_dir: Path, sources: str, **settings: str) -> dict[str, str]:
+    """A flow subprocess's environment: `base` less DARIEN_*, SETTINGS, and its own folder, warehouse and sources."""
+    return {**without_darien(base), **SETTINGS, "DARIEN_DATA_DIR": str(data_dir),
+            "DARIEN_WAREHOUSE_URL": f"duckdb:///{data_dir / 'warehouse.duckdb'}",
+            "DARIEN_SOURCE_URL": sources, **settings}
 
 
 # ------------------------------------------------------------------ process trees
@@ -167,7 +218,8 @@ class PrefectServer:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        self.env = {**without_darien(os.environ), "PREFECT_HOME": str(home),
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                     "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
                     "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
         self.proc: subprocess.Popen | None = None
@@ -236,9 +288,8 @@ def flow_cases(p: Profile, work: Path, server: PrefectServer) -> list[Row]:
 
         def backfill(workers: int, served: Site, tag: str) -> tuple[float, float, Path, str]:
             data = work / f"data-{tag}-{uuid.uuid4().hex[:6]}"
-            env = {**server.env, "DARIEN_WORKERS": str(workers)}
-            argv = [PYTHON, "-m", "bench.driver", "darien", "backfill", "--force",
-                    "--source", corpus.sources(served.url), "--data-dir", str(data), *years]
+            env = flow_env(server.env, data, corpus.sources(served.url), DARIEN_WORKERS=str(workers))
+            argv = [PYTHON, "-m", "bench.driver", "darien", "backfill", "--force", *years]
             seconds, peak, out = run_tree(argv, env, f"backfill ({workers} worker(s))")
             return seconds, peak, data, out.strip().splitlines()[0] if out.strip() else ""
 
@@ -257,13 +308,13 @@ def flow_cases(p: Profile, work: Path, server: PrefectServer) -> list[Row]:
         rows.append(row)
 
         # The nightly on a warehouse that holds everything the site serves: all 304/unchanged.
-        nightly_argv = [PYTHON, "-m", "bench.driver", "darien", "run",
-                        "--source", corpus.sources(site.url), "--data-dir", str(loaded)]
+        nightly_argv = [PYTHON, "-m", "bench.driver", "darien", "run"]
+        nightly_env = flow_env(server.env, loaded, corpus.sources(site.url))
         bare_argv = [PYTHON, "-m", "bench.driver", "bare"]
         case_s, base_s, out = [], [], ""
         for _ in range(p.flow_reps):
             base_s.append(run_tree(bare_argv, server.env, "bare flow")[0])
-            seconds, _, out = run_tree(nightly_argv, server.env, "nightly")
+            seconds, _, out = run_tree(nightly_argv, nightly_env, "nightly")
             case_s.append(seconds)
         row = at_most(case_s, base_s, "nightly, nothing changed vs bare flow", 1.5, p.quick)
         row.note = out.strip().splitlines()[0] if out.strip() else ""
@@ -465,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     p = QUICK if args.quick else FULL
     started = time.perf_counter()
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
+    with bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
         work = Path(tmp)
         with PrefectServer(work / "prefect") as server:
             if not p.quick:

@@ -1,1 +1,1 @@
-"""Shared pieces every stage may import: the warehouse contract and the configuration."""
+"""Shared pieces every stage may import: the warehouse contract, the configuration, country reference data."""

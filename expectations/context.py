@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from expectations.suites import FRAMES, SUITES, build_suites
+from expectations.suites import FRAMES, SUITES, build_suites, expectation_configs
 
 SITE = "darien"
 # The Data Docs index lists this many of the newest validation pages (every page stays on
@@ -177,7 +177,7 @@ def _save_suite(context, suite):
         stored = context.suites.get(suite.name)
     except Exception:  # GX raises DataContextError for a missing suite
         return context.suites.add(suite)
-    if _definition(stored) == _definition(suite) and stored.meta == suite.meta:
+    if expectation_configs(stored.expectations) == expectation_configs(suite.expectations) and stored.meta == suite.meta:
         return stored
     return context.suites.add_or_update(suite)
 
@@ -208,13 +208,3 @@ def _checkpoint(context, gx, name: str, definitions: list, result_format: dict):
     checkpoint = gx.Checkpoint(name=name, validation_definitions=definitions, actions=[],
                                result_format=result_format)
     return context.checkpoints.add_or_update(checkpoint)
-
-
-def _definition(suite) -> list[dict]:
-    out = []
-    for expectation in suite.expectations:
-        config = expectation.configuration.to_json_dict()
-        config.pop("id", None)
-        config.pop("rendered_content", None)
-        out.append(config)
-    return out

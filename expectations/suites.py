@@ -127,14 +127,21 @@ def build_suites() -> list:
     return suites
 
 
+def expectation_configs(expectations) -> list[dict]:
+    """Expectations as plain dicts, without the ids and rendered content GX adds when it stores them."""
+    configs = []
+    for expectation in expectations:
+        config = expectation.configuration.to_json_dict()
+        config.pop("id", None)
+        config.pop("rendered_content", None)
+        configs.append(config)
+    return configs
+
+
 def fingerprint() -> str:
     """A digest of every suite's definition: if it changes, SUITES_VERSION must change too."""
     import great_expectations.expectations as gxe
 
-    canon = []
-    for name, (frame, builder) in SUITES.items():
-        for expectation in builder(gxe):
-            config = expectation.configuration.to_json_dict()
-            config.pop("id", None)
-            canon.append([name, frame, config])
+    canon = [[name, frame, config]
+             for name, (frame, builder) in SUITES.items() for config in expectation_configs(builder(gxe))]
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()

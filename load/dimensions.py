@@ -1,9 +1,10 @@
 """Dimension tables `dim_country` and `dim_region`, their committed data, and the views that join them.
 
-The country data comes from transform's curated alias table, pycountry and country_converter,
-but load/ must not reach into transform/: `python -m load.dimensions --regenerate` (which may
-import transform) writes `load/dim_country.csv`, the warehouse is filled from that file, and a
-test fails when the file differs from what the script would write now.
+The country data comes from the shared alias table (darien.countries), pycountry and
+country_converter: `python -m load.dimensions --regenerate` writes `load/dim_country.csv`, the
+warehouse is filled from that file, and a test fails when the file differs from what the
+script would write now. Committing it keeps country_converter's table out of every run and
+shows a change to the country data as a diff.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from darien import contract
+from darien.countries import ALIASES
 
 if TYPE_CHECKING:  # imported where the dimensions are read or filled, not by every user of load
     import pandas as pd
@@ -223,8 +225,6 @@ def refresh(engine: sa.Engine) -> None:
 
 def regenerate(path: Path = COUNTRY_CSV) -> str:
     """The CSV text the current alias table gives; written to `path` unless it is None."""
-    from transform.countries import ALIASES  # the one place load/ may look at transform/
-
     text = render_csv(country_rows(ALIASES))
     if path is not None:
         path.write_text(text, encoding="utf-8")

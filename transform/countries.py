@@ -1,8 +1,7 @@
 """Country labels as SNM prints them, mapped to ISO 3166-1 alpha-3 without guessing.
 
-`ALIASES` is the curated table (every spelling seen in SNM files, plus the ones pycountry's
-Spanish names miss); pycountry's Spanish catalog backs it for the rest. `MARKERS` gives
-the meaning of the footnote markers printed after some names.
+The curated table `darien.countries.ALIASES` comes first; pycountry's Spanish catalog backs
+it for the rest. `MARKERS` gives the meaning of the footnote markers printed after some names.
 """
 
 from __future__ import annotations
@@ -12,73 +11,8 @@ import re
 import unicodedata
 from functools import cache
 
-from darien.contract import OTHER_COUNTRIES, UNMAPPED
-
-# Printed label (without footnote marker) -> ISO3. Spellings are SNM's, accents and all.
-ALIASES: dict[str, str] = {
-    "Otros Países": OTHER_COUNTRIES,
-    "Otros Paises": OTHER_COUNTRIES,
-    "Venezuela": "VEN",
-    "Ecuador": "ECU",
-    "Haití": "HTI",
-    "Cuba": "CUB",
-    "Colombia": "COL",
-    "India": "IND",
-    "Brasil": "BRA",
-    "Chile": "CHL",
-    "Rep. Dominicana": "DOM",
-    "República Dominicana": "DOM",
-    "Afganistán": "AFG",
-    "China": "CHN",
-    "Senegal": "SEN",
-    "Bangladesh": "BGD",
-    "Nepal": "NPL",
-    "Perú": "PER",
-    "Camerún": "CMR",
-    "Somalia": "SOM",
-    "Angola": "AGO",
-    "Ghana": "GHA",
-    # IOM and SNM mean the Republic of the Congo; the Democratic Republic is named in full.
-    "Congo": "COG",
-    "Rep. Dem. del Congo": "COD",
-    "República Democrática del Congo": "COD",
-    "Nigeria": "NGA",
-    "Eritrea": "ERI",
-    "Guinea": "GIN",
-    "Uzbekistán": "UZB",
-    "Burkina Faso": "BFA",
-    "Mauritania": "MRT",
-    "Pakistán": "PAK",
-    "Sri Lanka": "LKA",
-    "Siri Lanka": "LKA",
-    "Kirguistán": "KGZ",
-    "Kirguizistán": "KGZ",
-    "Etiopía": "ETH",
-    "Mali": "MLI",
-    "Malí": "MLI",
-    "Tayikistán": "TJK",
-    "Tajikistán": "TJK",
-    "Sierra Leona": "SLE",
-    "Siria": "SYR",
-    "Togo": "TGO",
-    "Vietnam": "VNM",
-    "Sudán": "SDN",
-    "Guyana Francesa": "GUF",
-    "Guayana Francesa": "GUF",
-    "Irán": "IRN",
-    "Rusia": "RUS",
-    "Estados Unidos": "USA",
-    "Bolivia": "BOL",
-    "Costa de Marfil": "CIV",
-    "Turquía": "TUR",
-    "Egipto": "EGY",
-    "Jordania": "JOR",
-    "Guinea Conakry": "GIN",
-    "Gambia": "GMB",
-    "Kazajistán": "KAZ",
-    "Mauricio": "MUS",
-    "Benín": "BEN",
-}
+from darien.contract import UNMAPPED
+from darien.countries import ALIASES
 
 # Footnote marker -> its meaning. The 2022 file prints (1) without the footnote text.
 MARKERS: dict[str, str] = {

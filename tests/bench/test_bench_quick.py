@@ -29,10 +29,16 @@ CASES = (
 @pytest.mark.postgres
 def test_quick_bench_prints_every_case_with_a_ratio_and_writes_results(tmp_path):
     results = tmp_path / "results.json"
+    # The caller's settings must not reach a case: were these used, the flows would share
+    # one warehouse and data folder here, and DARIEN_KEEP_RAW_DAYS=0 would fail every run.
+    foreign = {"DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'foreign.duckdb'}",
+               "DARIEN_DATA_DIR": str(tmp_path / "foreign"), "DARIEN_WORKERS": "7",
+               "DARIEN_KEEP_RAW_DAYS": "0", "DARIEN_SOURCE_URL": str(tmp_path / "foreign-source")}
     done = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--results", str(results)],
                           cwd=ROOT, capture_output=True, text=True, timeout=170,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **foreign})
     assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
     table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     for case in CASES:
         row = next((line for line in table if line.startswith(f"| {case} ")), None)

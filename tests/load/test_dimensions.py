@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +17,8 @@ from darien import contract
 from load import dimensions
 from transform.countries import split_marker
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +30,15 @@ def test_the_committed_csv_is_what_the_alias_table_gives_now():
     # If this fails: python -m load.dimensions --regenerate, and commit load/dim_country.csv.
     assert dimensions.COUNTRY_CSV.read_text(encoding="utf-8") == dimensions.regenerate(path=None)
 
+
+
+def test_regenerating_the_csv_does_not_import_transform():
+    # The alias table is shared reference data (darien.countries): load/ never reaches into transform/.
+    code = ("import sys; from load import dimensions; dimensions.regenerate(path=None); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'transform'))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 def test_dim_country_covers_every_country_and_spelling_of_the_real_documents(real_batches):
     countries = dimensions.read_countries().set_index("iso3")

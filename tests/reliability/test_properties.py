@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from darien.contract import BREAKDOWNS, OTHER_COUNTRIES, UNMAPPED
+from darien.countries import ALIASES
 from transform.categories import category
-from transform.countries import ALIASES, country_code, split_marker
+from transform.countries import country_code, split_marker
 from transform.tables import cell_value
 
 MANY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

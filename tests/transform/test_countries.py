@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from darien.contract import OTHER_COUNTRIES, UNMAPPED
+from darien.countries import ALIASES
 from transform.categories import age_group, category, condition_breakdown
-from transform.countries import ALIASES, MARKERS, country_code, marker_note, split_marker
+from transform.countries import MARKERS, country_code, marker_note, split_marker
 
 
 @pytest.mark.parametrize("label,code", [
