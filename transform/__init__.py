@@ -1,14 +1,14 @@
 """Transform: read every table of an SNM document (PDF or HTML) into contract rows and a reconciliation frame."""
 
 from transform.errors import (
-    EncryptedError, LayoutError, NoTableError, NoTextError, ParseError, ParseMemoryError,
+    EncryptedError, LayoutError, NoTableError, NoTextError, NotDarien, ParseError, ParseMemoryError,
     ParseTimeout, UnreadableError, WorkerCrashed,
 )
 from transform.pool import ParserPool
 
 __all__ = [
     "parse_document", "ParserPool", "ParseError", "EncryptedError", "NoTextError",
-    "NoTableError", "UnreadableError", "LayoutError", "ParseTimeout", "ParseMemoryError",
+    "NoTableError", "NotDarien", "UnreadableError", "LayoutError", "ParseTimeout", "ParseMemoryError",
     "WorkerCrashed",
 ]
 
