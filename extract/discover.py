@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import lxml.html
 import requests
 
+from darien.sniff import HEAD_BYTES, sniff
 from extract.faults import Failed, Refused, SourceError, one_line
 from extract.hosts import allowed_set, check_web_url
 from extract.links import Link, file_name, is_darien_transit, kind_of, local_path, normalize_url, year_of
@@ -74,15 +75,24 @@ def _scan_folder(root: Path, source: str) -> list[Link]:
             log.debug("%s: skipping %s, a link out of the folder", source, path)
             continue
         name = unicodedata.normalize("NFC", path.name)
-        kind = kind_of(name)
-        if kind is None or not path.suffix:
-            continue
-        if not is_darien_transit("", name):
-            log.debug("%s: skipping %s, not a Darién transit document by its name", source, name)
+        # A folder is someone's own archive, named as they pleased (`Dar_update.pdf`, no
+        # suffix): its first bytes say what a file is; its text, at parse time, what it is about.
+        kind = _kind_by_content(path, source)
+        if kind is None:
+            log.debug("%s: skipping %s, not a PDF or HTML document by its content", source, name)
             continue
         year = year_of("", name) or year_of(path.parent.name, "")
         links.append(Link(url=path.as_uri(), text=name, source=source, kind=kind, year=year))
     return links
+
+
+def _kind_by_content(path: Path, source: str) -> str | None:
+    try:
+        with path.open("rb") as file:
+            return sniff(file.read(HEAD_BYTES))
+    except OSError as err:
+        log.warning("%s: skipping %s, cannot read it: %s", source, path, one_line(err))
+        return None
 
 
 def _crawl(source: str, session: requests.Session, allowed: frozenset[str]) -> list[Link]:
@@ -90,6 +100,7 @@ def _crawl(source: str, session: requests.Session, allowed: frozenset[str]) -> l
     queue = deque([(start, 0)])
     seen_pages = {start}
     found: dict[str, Link] = {}
+    dropped: set[str] = set()  # PDF links whose text and name say nothing of Darién transit
     pages = 0
     while queue and pages < MAX_PAGES:
         page_url, depth = queue.popleft()
@@ -102,7 +113,7 @@ def _crawl(source: str, session: requests.Session, allowed: frozenset[str]) -> l
                 raise SourceError(f"{source}: {reason}") from None
             log.warning("%s: sub-page %s skipped: %s", source, page_url, reason)
             continue
-        for link, subpage, pagination in _links_on(html, final_url, source, allowed):
+        for link, subpage, pagination in _links_on(html, final_url, source, allowed, dropped):
             if link is not None:
                 _keep(found, link, source)
             elif subpage not in seen_pages and (depth < MAX_DEPTH or pagination):
@@ -110,6 +121,11 @@ def _crawl(source: str, session: requests.Session, allowed: frozenset[str]) -> l
                 queue.append((subpage, depth if pagination else depth + 1))
     if queue:
         log.warning("%s: stopped after %d index pages; %d more not read", source, pages, len(queue))
+    # Said once per source at INFO: a renamed SNM file linked with a bare text is dropped
+    # here, and only this line tells the operator that the crawl let something go.
+    if count := len(dropped - found.keys()):
+        log.info("%s: %d PDF link%s dropped, not Darién transit by their text or name",
+                 source, count, "" if count == 1 else "s")
     return list(found.values())
 
 
@@ -139,8 +155,11 @@ def _read_index(session: requests.Session, url: str, allowed: frozenset[str]) ->
         return bytes(body), response.url
 
 
-def _links_on(html: bytes, page_url: str, source: str, allowed: frozenset[str]):
-    """Yield (document Link, None, False) or (None, sub-page URL, is_pagination) for each useful anchor."""
+def _links_on(html: bytes, page_url: str, source: str, allowed: frozenset[str], dropped: set[str]):
+    """Yield (document Link, None, False) or (None, sub-page URL, is_pagination) for each useful anchor.
+
+    The URLs of PDF links dropped for their text and name are added to `dropped`.
+    """
     if not html.strip():
         return
     try:
@@ -171,6 +190,7 @@ def _links_on(html: bytes, page_url: str, source: str, allowed: frozenset[str]):
             yield Link(url, text, source, kind, year_of(text, name, url)), None, False
         elif kind == "pdf":
             log.debug("%s: skipping %s, not a Darién transit document by its name", source, name)
+            dropped.add(url)
         elif kind == "html":
             pagination = _is_pagination(anchor, text, url)
             path = urlsplit(url).path

@@ -8,18 +8,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+from darien.sniff import HEAD_BYTES, sniff
 from extract.faults import Refused
-
-_SNIFF_BYTES = 1024
-
-
-def looks_like(kind: str, head: bytes) -> bool:
-    """Whether the first bytes of a body are a PDF (`%PDF-`) or an HTML document."""
-    if kind == "pdf":
-        return b"%PDF-" in head[:_SNIFF_BYTES]
-    text = head[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return text.startswith(b"<!doctype html") or b"<html" in text
-
 
 class Spool:
     """A temp file inside the landing zone that hashes and sniffs a body as it arrives.
@@ -52,16 +42,16 @@ class Spool:
         self.size += len(chunk)
         if self.size > self.max_bytes:
             raise Refused(f"larger than the {self.max_bytes}-byte limit")
-        if len(self._head) < _SNIFF_BYTES:
-            self._head += chunk[: _SNIFF_BYTES - len(self._head)]
-            if len(self._head) >= _SNIFF_BYTES:
+        if len(self._head) < HEAD_BYTES:
+            self._head += chunk[: HEAD_BYTES - len(self._head)]
+            if len(self._head) >= HEAD_BYTES:
                 self._sniff()
         self._hash.update(chunk)
         self._file.write(chunk)
 
     def finish(self) -> str:
         """Flush the whole body to disk and return its sha256; Refused if it is not a `kind`."""
-        if len(self._head) < _SNIFF_BYTES:
+        if len(self._head) < HEAD_BYTES:
             self._sniff()
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -78,7 +68,7 @@ class Spool:
         return target
 
     def _sniff(self) -> None:
-        if not looks_like(self.kind, self._head):
+        if sniff(self._head) != self.kind:
             shown = self._head[:16].decode("latin-1").encode("unicode_escape").decode()
             raise Refused(f"content is not a {self.kind.upper()} (starts {shown!r})")
 

@@ -8,15 +8,20 @@ import io
 import logging
 import re
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from darien import contract
 from darien.contract import Batch
+from darien.sniff import HEAD_BYTES, sniff
 from transform.categories import category, condition_breakdown
 from transform.countries import MARKERS, normalise, split_marker
-from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError, document_name
+from transform.errors import (
+    LayoutError, NoTableError, NoTextError, NotDarien, UnreadableError, document_name,
+)
+from transform.subject import has_markers, plain
 from transform.tables import PrintedDocument, PrintedRow, PrintedTable, month_index
 
 log = logging.getLogger(__name__)
@@ -24,17 +29,6 @@ log = logging.getLogger(__name__)
 _YEAR = re.compile(r"\bano\s*:?\s*(\d{4})\b")
 _PRELIMINARY = re.compile(r"cifras preliminares al (\d{1,2}) de ([a-z]+) del? (\d{4})")
 _FOOTNOTE = re.compile(r"^\s*(\(\d+\))\s+(\S.*)$")
-
-
-def sniff(data: bytes) -> str | None:
-    """"pdf" or "html" from a document's first bytes, None for anything else."""
-    head = data[:1024]
-    if b"%PDF-" in head:
-        return "pdf"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<table" in data[:65536].lower():
-        return "html"
-    return None
 
 
 def parse_document(path: Path, *, source_url: str | None = None, sha256: str | None = None) -> Batch:
@@ -47,20 +41,33 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
         raise UnreadableError(name, f"cannot read the file ({err.strerror or err})") from None
     if not data:
         raise UnreadableError(name, "empty file (0 bytes)")
-    kind = sniff(data)
+    kind = sniff(data[:HEAD_BYTES])
     if kind is None:
         raise UnreadableError(name, f"not a PDF or HTML document (starts with {data[:8]!r})")
+    # Decided on the first page (HTML: the page's text) once the document is open, before its tables.
+    screen = partial(_screen, name=name, data=data, kind=kind)
     if kind == "pdf":
         from transform.pdf import read_pdf
 
-        printed = read_pdf(io.BytesIO(data), name)  # the bytes in hand: no second read of the file
+        printed = read_pdf(io.BytesIO(data), name, screen=screen)  # the bytes in hand: no second read
     else:
         from transform.html import read_html
 
-        printed = read_html(data, name)
+        printed = read_html(data, name, screen=screen)
     return build_batch(printed, name=name, kind=kind,
                        source_url=source_url or path.resolve().as_uri(),
                        sha256=sha256 or hashlib.sha256(data).hexdigest())
+
+
+def _screen(text: str, *, name: str, data: bytes, kind: str) -> None:
+    """Raise NotDarien when `text` (a PDF's first page, an HTML page) is readable but not about Darién transit."""
+    if not plain(text) or has_markers(text):
+        return  # no readable text decides nothing: the full parse says NoTextError or reads it
+    if kind == "pdf" and b"%%EOF" not in data[-1024:]:
+        # A cut-off PDF may have lost the title of its first page: unreadable, not another subject.
+        raise UnreadableError(name, "unreadable or truncated PDF (no %%EOF at its end)")
+    where = "on its first page" if kind == "pdf" else "in its text"
+    raise NotDarien(name, f"no Darién transit markers {where} (not an SNM Darién document)")
 
 
 def _total_row(table: PrintedTable, name: str) -> PrintedRow:

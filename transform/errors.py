@@ -45,6 +45,10 @@ class UnreadableError(ParseError):
     """The bytes are not a readable PDF or HTML document (empty, truncated, another format)."""
 
 
+class NotDarien(ParseError):
+    """The document has readable text, but none of SNM's Darién transit markers: another subject, skipped."""
+
+
 class LayoutError(ParseError):
     """A recognised table breaks the layout rules (no Total row, no year in its title)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from transform.countries import normalise
 from transform.errors import UnreadableError
 from transform.tables import (
@@ -49,15 +51,31 @@ def _table(element, title: str) -> PrintedTable | None:
     return table
 
 
-def read_html(data: bytes, name: str) -> PrintedDocument:
-    """Every table of an HTML page, titled by its caption or the `Cuadro No.` text above it."""
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_html(data: bytes, name: str, *, screen: Callable[[str], None] | None = None) -> PrintedDocument:
+    """Every table of an HTML page, titled by its caption or the `Cuadro No.` text above it.
+
+    `screen`, if given, gets the page's whole text before any table is read, and may raise to stop there.
+    """
     import lxml.html
     from lxml.etree import ParserError
 
     try:
-        root = lxml.html.document_fromstring(data)
+        # libxml2 reads bytes without a declared charset as Latin-1 ("TrÃ¡nsito"); a saved
+        # table is often UTF-8 with no declaration. Bytes that decode as UTF-8 are UTF-8.
+        parser = lxml.html.HTMLParser(encoding="utf-8") if _is_utf8(data) else None
+        root = lxml.html.document_fromstring(data, parser=parser)
     except (ParserError, ValueError) as err:
         raise UnreadableError(name, f"unreadable HTML ({err})") from None
+    if screen is not None:
+        screen(root.text_content())
     lines: list[str] = []
     tables: list[PrintedTable] = []
     title = ""

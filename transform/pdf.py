@@ -10,6 +10,7 @@ x-centre falls inside a column belongs to that cell.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -209,8 +210,13 @@ def _failure(name: str, err: Exception, what: str) -> ParseError:
     return UnreadableError(name, f"{what} ({detail})")
 
 
-def read_pdf(source: Path | BinaryIO, name: str) -> PrintedDocument:
-    """Every table printed in a PDF (a path or a binary stream), with its lines of text and modification date."""
+def read_pdf(source: Path | BinaryIO, name: str, *,
+             screen: Callable[[str], None] | None = None) -> PrintedDocument:
+    """Every table printed in a PDF (a path or a binary stream), with its lines of text and modification date.
+
+    `screen`, if given, gets the first page's text before any table is read, and may raise
+    to stop there: the page's words are extracted once, for it and for the tables.
+    """
     import pdfplumber
 
     try:
@@ -225,7 +231,10 @@ def read_pdf(source: Path | BinaryIO, name: str) -> PrintedDocument:
             modified = pdf_date(pdf.metadata.get("ModDate"))
             for page in pdf.pages:
                 try:
-                    reader.page(page.page_number, page.extract_words())
+                    words = page.extract_words()
+                    if screen is not None and page.page_number == 1:
+                        screen(" ".join(w["text"] for w in words))
+                    reader.page(page.page_number, words)
                 finally:
                     page.close()  # pdfplumber keeps every page's objects otherwise
     except (ParseError, MemoryError):

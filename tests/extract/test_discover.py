@@ -9,8 +9,11 @@ import time
 import pytest
 
 import extract
+import snm_documents as snm
+import transform
 from snm_site import (
-    JOOMLA_DOCS, SAMPLES, WORDPRESS_DOCS, expected, joomla_site, page, requests_to, serve_page, wordpress_site,
+    JOOMLA_DOCS, PDF_2022, PDF_2023, SAMPLES, WORDPRESS_DOCS, expected, joomla_site, page, requests_to,
+    serve_page, wordpress_site,
 )
 
 
@@ -49,6 +52,33 @@ def test_noise_unrelated_pdfs_are_logged_at_debug(server, session, caplog):
     # discovery reads index pages only; the documents themselves are left to fetch
     assert [r.path for r, _ in server.log if r.path.startswith("/images/")] == []
     assert len(requests_to(server, "/inicio/estadisticas")) >= 2
+
+
+def test_pdf_links_dropped_for_their_text_and_name_are_counted_once_per_source(server, session, caplog):
+    serve_page(server, "/estadisticas/", page(
+        "<a href='/wp-content/uploads/MOVIMIENTO_MIGRATORIO_2023.pdf'>Movimiento migratorio</a>",
+        "<a href='/wp-content/uploads/MOVIMIENTO_MIGRATORIO_2023.pdf'>Descargar</a>",  # the same link again
+        "<a href='/wp-content/uploads/Residencias_2023.pdf'>Residencias</a>",
+        "<a href='/wp-content/uploads/RESOLUCION_12_DARIEN.pdf'>Resolución sobre tránsito por Darién</a>",
+        # Dropped by its bare text and name here, kept by the text of its second link.
+        "<a href='/wp-content/uploads/Dar_update.pdf'>Descargar</a>",
+        "<a href='/wp-content/uploads/Dar_update.pdf'>Tránsito irregular por Darién 2024</a>",
+        "<a href='/wp-content/uploads/IRREGULARES_POR_DARIEN.xlsx'>Irregulares por Darién (Excel)</a>",  # not a PDF
+        "<a href='http://127.0.0.2:9/otro.pdf'>Otro</a>",  # another host: refused as a URL, not by its name
+    ))
+    source = server.url_for("/estadisticas/")
+    with caplog.at_level(logging.INFO, logger="extract"):
+        links = extract.discover(source, session=session)
+    assert [link.url for link in links] == [server.url_for("/wp-content/uploads/Dar_update.pdf")]
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and "dropped" in r.getMessage()]
+    assert said == [f"{source}: 3 PDF links dropped, not Darién transit by their text or name"]
+
+
+def test_a_source_dropping_no_pdf_link_says_nothing_of_it(server, session, caplog):
+    serve_page(server, "/estadisticas/", page("<a href='/u/IRREGULARES_POR_DARIEN_2023.pdf'>2023</a>"))
+    with caplog.at_level(logging.INFO, logger="extract"):
+        assert len(extract.discover(server.url_for("/estadisticas/"), session=session)) == 1
+    assert [r for r in caplog.records if "dropped" in r.getMessage()] == []
 
 
 def test_index_listing_nothing_warns(server, session, caplog):
@@ -92,9 +122,8 @@ def test_folder_source_finds_the_real_samples(tmp_path):
     (archive / "2023").mkdir(parents=True)
     shutil.copy(SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf", archive)
     shutil.copy(SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf", archive / "2023")
-    (archive / "Residencias_2023.pdf").write_bytes(b"%PDF-1.4 other statistics")
     (archive / "README.md").write_text("not a document")
-    (archive / ".IRREGULARES_POR_DARIEN_oculto.pdf").write_bytes(b"%PDF-1.4")
+    (archive / ".IRREGULARES_POR_DARIEN_oculto.pdf").write_bytes(PDF_2022)
     for source in (str(archive), archive.as_uri()):
         links = extract.discover(source)
         assert sorted((l.text, l.year, l.kind, l.source) for l in links) == [
@@ -102,6 +131,71 @@ def test_folder_source_finds_the_real_samples(tmp_path):
             ("TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf", 2023, "pdf", source),  # year from its folder
         ]
         assert (archive / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf").as_uri() in {l.url for l in links}
+
+
+def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_path):
+    archive = tmp_path / "archivo"
+    (archive / "2022").mkdir(parents=True)
+    (archive / "Dar_update.pdf").write_bytes(PDF_2022)  # a public copy of SNM's 2024 file is named so
+    (archive / "2022" / "Dar_update").write_bytes(PDF_2022)
+    (archive / "copia.bin").write_bytes(PDF_2023)
+    (archive / "IRREGULARES.PDF").write_bytes(PDF_2022)
+    snm.write_html(snm.document_spec(2024, seed=4, style="2024"), archive / "cuadros (1).dat")
+    (archive / "tabla.txt").write_text("<h3>Tránsito irregular por Darién</h3><table><tr><td>1</td></tr></table>")
+    # A PDF about something else is a candidate too: its text decides, at parse time.
+    (archive / "Residencias_2023.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n")
+    (archive / "notas.txt").write_text("Tránsito irregular por Darién: bajar el PDF del 2024")
+    (archive / "IRREGULARES_POR_DARIEN_2023.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (archive / "IRREGULARES_POR_DARIEN_2023.xlsx").write_bytes(b"PK\x03\x04" + bytes(100))
+    (archive / ".Dar_update.pdf").write_bytes(PDF_2022)  # hidden
+    (archive / ".cache").mkdir()
+    (archive / ".cache" / "Dar_update.pdf").write_bytes(PDF_2022)  # in a hidden folder
+    outside = tmp_path / "fuera.pdf"
+    outside.write_bytes(PDF_2022)
+    (archive / "enlace.pdf").symlink_to(outside)  # a link out of the folder
+
+    links = extract.discover(str(archive))
+
+    assert sorted((l.url.removeprefix(archive.as_uri() + "/"), l.kind, l.year) for l in links) == [
+        ("2022/Dar_update", "pdf", 2022),  # the year from its folder
+        ("Dar_update.pdf", "pdf", None),
+        ("IRREGULARES.PDF", "pdf", None),
+        ("Residencias_2023.pdf", "pdf", 2023),
+        ("copia.bin", "pdf", None),
+        ("cuadros%20%281%29.dat", "html", None),
+        ("tabla.txt", "html", None),
+    ]
+    assert {l.text for l in links} >= {"Dar_update", "cuadros (1).dat"}
+
+
+def test_folder_documents_land_and_parse_like_their_originals(tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    archive = tmp_path / "archivo"
+    archive.mkdir()
+    (archive / "Dar_update").write_bytes(PDF_2022)
+    spec = snm.document_spec(2024, seed=4, style="2024")
+    snm.write_html(spec, archive / "cuadros.dat")
+    unrelated = Canvas(str(archive / "informe.bin"))  # text, but about something else
+    unrelated.drawString(72, 760, "Informe anual de turismo 2023: visitantes por provincia")
+    unrelated.showPage()
+    unrelated.save()
+    raw = tmp_path / "raw"
+    outcome = {}
+    for link in extract.discover(str(archive)):
+        version = extract.fetch(link, None, raw_dir=raw)
+        assert (version.fetch, version.kind, version.path.suffix) == ("downloaded", link.kind, f".{link.kind}")
+        try:
+            batch = transform.parse_document(version.path, source_url=link.url)
+        except transform.ParseError as err:
+            outcome[link.text] = str(err)
+        else:
+            outcome[link.text] = (batch.kind, batch.year, int(batch.rows.query("breakdown == 'total'").persons.sum()))
+    assert outcome == {
+        "Dar_update": ("pdf", 2022, 248_284),  # the real 2022 file's published total
+        "cuadros.dat": ("html", 2024, sum(spec.tables[0].totals())),
+        "informe.bin": "informe.bin: no Darién transit markers on its first page (not an SNM Darién document)",
+    }
 
 
 def test_missing_folder_is_a_source_error(tmp_path):

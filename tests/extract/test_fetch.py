@@ -161,6 +161,25 @@ def test_body_that_is_not_a_pdf_is_refused(server, session, tmp_path):
     assert landing_names(tmp_path) == []
 
 
+@pytest.mark.parametrize("path, kind, body, refused", [
+    ("/b.pdf", "pdf", b"<!DOCTYPE html><html><body>No encontrado</body></html>", "content is not a PDF"),
+    ("/t/", "html", PDF_2022, "content is not a HTML"),
+    # What darien.sniff reads as HTML lands as HTML, as transform reads it: a bare table, a BOM.
+    ("/f/", "html", "<table><caption>Tránsito irregular por Darién</caption></table>".encode(), None),
+    ("/s/", "html", b"\xef\xbb\xbf\n\n<!-- guardado -->\n<!doctype html><html></html>", None),
+])
+def test_body_is_kept_only_when_darien_sniff_reads_it_as_the_link_kind(server, session, tmp_path,
+                                                                         path, kind, body, refused):
+    server.expect_request(path).respond_with_data(body, content_type="application/octet-stream" if kind == "pdf"
+                                                  else "text/html")
+    version = extract.fetch(link_to(server, path, kind), None, raw_dir=tmp_path, session=session)
+    if refused:
+        assert version.fetch == "refused" and refused in version.error
+        assert landing_names(tmp_path) == []
+    else:
+        assert version.fetch == "downloaded" and landing_names(tmp_path) == [f"{sha(body)}.html"]
+
+
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_oversized_file_is_refused(server, session, tmp_path, chunked):
     body = (lambda: iter([PDF_2022[i:i + 65536] for i in range(0, len(PDF_2022), 65536)])) if chunked else None

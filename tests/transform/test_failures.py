@@ -66,7 +66,9 @@ def test_pdf_with_text_but_no_known_table(tmp_path):
 
 
 def test_html_without_tables(tmp_path):
-    (tmp_path / "page.html").write_text("<html><body><p>Estadísticas</p><table><tr><td>x</td></tr></table></body></html>")
+    # About Darién transit by its heading (else it would be NotDarien), but no table the parser knows.
+    (tmp_path / "page.html").write_text("<html><body><p>Tránsito irregular por Darién</p>"
+                                        "<table><tr><td>x</td></tr></table></body></html>", encoding="utf-8")
     assert isinstance(parse_error(tmp_path / "page.html"), transform.NoTableError)
 
 

@@ -1,0 +1,43 @@
+"""darien.sniff: the one rule, shared by extract and transform, that tells a PDF or an HTML document by its first bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from darien.sniff import HEAD_BYTES, PDF_WINDOW, sniff
+from snm_site import PDF_2022, PDF_2023
+
+WORDPRESS_HEAD = (b"<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"UTF-8\">\n"
+                  b"<style>" + b".x{color:red}" * 2000 + b"</style>\n</head>")
+
+
+@pytest.mark.parametrize("head, kind", [
+    (PDF_2022, "pdf"),  # the real SNM files
+    (PDF_2023, "pdf"),
+    (b"\r\n\x00junk before the header\n%PDF-1.7\n", "pdf"),  # readers accept junk within 1024 bytes
+    (b"x" * (PDF_WINDOW - 9) + b"%PDF-1.4\n", "pdf"),
+    (b"x" * PDF_WINDOW + b"%PDF-1.4\n", None),  # too late for a header
+    (WORDPRESS_HEAD, "html"),
+    (b"\xef\xbb\xbf\r\n  <!doctype HTML>\n<html><body></body></html>", "html"),  # BOM, blank lines
+    (b"<HTML><BODY><P>Estad\xedsticas</P></BODY></HTML>", "html"),
+    (b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\">", "html"),
+    (b"<!-- saved from url=(0046)https://www.migracion.gob.pa/estadisticas/ -->\n<html>", "html"),
+    (b"<table border='1'><tr><th>Pa\xc3\xads</th></tr></table>", "html"),  # a fragment: the table itself
+    (b"<h3>Cuadro No. 001 TR\xc3\x81NSITO IRREGULAR</h3>\n<TABLE>\n<tr><td>1</td></tr></TABLE>", "html"),
+    (b"<div>" + b" " * 5000 + b"<table>", "html"),  # the table well past the first KB
+    (b"<div>" + b" " * HEAD_BYTES + b"<table>", None),  # but not past the head
+    (b"# Notas\n\nLos cuadros van en <table> dentro del sitio.\n", None),  # text that mentions a table
+    (b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>", None),  # XML, not HTML
+    (b"<tablet>", None),
+    (b"\x89PNG\r\n\x1a\n" + bytes(64), None),
+    (b"PK\x03\x04" + bytes(64), None),  # a spreadsheet (xlsx is a zip)
+    (b"Total;Ene.;Feb.\n248284;4702;4262\n", None),
+    (b"", None),
+])
+def test_sniff(head, kind):
+    assert sniff(head[:HEAD_BYTES]) == kind
+
+
+def test_a_head_longer_than_needed_is_read_the_same():
+    padded = b"<div>" + b" " * HEAD_BYTES + b"<table>"
+    assert sniff(padded) is None and sniff(padded[:HEAD_BYTES]) is None
