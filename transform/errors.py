@@ -25,10 +25,6 @@ class ParseError(Exception):
         return (type(self), (self.file, self.reason))
 
 
-class NotDarien(ParseError):
-    """Readable text without SNM's Darién transit markers: not a document of ours (skipped, not failed)."""
-
-
 class EncryptedError(ParseError):
     """The PDF is encrypted and cannot be read without a password."""
 
