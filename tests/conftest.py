@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from real_documents import REAL_2022, REAL_2023
 from warehouse import pg_schema
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REAL_2022 = SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
-REAL_2023 = SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 import load
 import snm_documents as snm
-from conftest import REAL_2022
+from real_documents import REAL_2022
 from darien import cli
 from darien.contract import PIPELINE_VERSION
 from warehouse import query

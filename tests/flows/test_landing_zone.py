@@ -13,7 +13,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from conftest import REAL_2022, REAL_2023
+from real_documents import REAL_2022, REAL_2023
 from darien import cli
 from warehouse import query
 

@@ -13,10 +13,8 @@ import pytest
 import transform
 
 import snm_documents as snm
+from real_documents import REAL_2022, REAL_2023
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"  # original SNM publications
-REAL_2022 = SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
-REAL_2023 = SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
 
 
 def text_pdf(path: Path, *pages: list[str]) -> Path:
