@@ -12,6 +12,10 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from report.names import shown_url
+
+URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
+
 
 @dataclass
 class Table:
@@ -67,6 +71,8 @@ def _table(conn: sa.Connection, sql: str) -> Table:
     columns = list(result.keys())
     rows = result.all()
     shown = [_shown([row[i] for row in rows]) for i in range(len(columns))]
+    shown = [[shown_url(v) if isinstance(v, str) else v for v in column] if name in URL_COLUMNS else column
+             for name, column in zip(columns, shown)]
     return Table(columns, list(zip(*shown)) if rows else [])
 
 

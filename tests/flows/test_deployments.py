@@ -8,17 +8,20 @@ name their own warehouse, so the two never meet each other's lock.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 
-from warehouse import query
+from warehouse import pg_schema, query
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -67,11 +70,10 @@ class Served:
     def deployment(self, name: str) -> dict:
         return self.get(f"/deployments/name/{name}/{name}")
 
-    def run(self, name: str, **parameters) -> dict:
-        """Create a run of deployment `name` as the *Run* button does, and wait for its final state."""
-        created = self.post(f"/deployments/{self.deployment(name)['id']}/create_flow_run",
-                            {"parameters": parameters})
-        return self.finished(created["id"])
+    def create_run(self, name: str, **parameters) -> str:
+        """Create a run of deployment `name` as the *Run* button does; its id."""
+        return self.post(f"/deployments/{self.deployment(name)['id']}/create_flow_run",
+                         {"parameters": parameters})["id"]
 
     def finished(self, run_id: str, timeout: float = 240) -> dict:
         return _wait(lambda: (r := self.get(f"/flow_runs/{run_id}"))["state"]["type"]
@@ -139,36 +141,66 @@ def _completed_with_artifacts(served: Served, run: dict) -> dict[str, str]:
     return artifacts
 
 
-def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, tmp_path):
-    warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+def _totals(warehouse: str) -> dict[int, int]:
+    return dict(query(warehouse, "select year, sum(persons) from darien_transit "
+                                 "where breakdown = 'total' group by year"))
 
-    run = served.run("nightly", warehouse=warehouse, data_dir=str(tmp_path / "data"))
 
-    artifacts = _completed_with_artifacts(served, run)
+@pytest.fixture(scope="module")
+def launched(served, tmp_path_factory, request):
+    """The runs the tests below check, created at once (they run side by side): name -> (run id, warehouse).
+
+    Each has a warehouse and data folder of its own. The PostgreSQL run only when its test is selected.
+    """
+    tmp = tmp_path_factory.mktemp("launched")
+    with ExitStack() as stack:
+        warehouses = {"nightly": f"duckdb:///{tmp / 'nightly.duckdb'}",
+                      "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}"}
+        if any(item.get_closest_marker("postgres") for item in request.session.items
+               if item.module is request.module):
+            warehouses["nightly-postgres"] = stack.enter_context(pg_schema())
+        params = {"nightly": {}, "nightly-postgres": {},
+                  "backfill": dict(from_year=2023, to_year=2023, source=str(SAMPLES))}
+        yield {name: (served.create_run(name.split("-")[0], warehouse=url, data_dir=str(tmp / name),
+                                        **params[name]), url)
+               for name, url in warehouses.items()}
+
+
+def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, launched):
+    run_id, warehouse = launched["nightly"]
+
+    artifacts = _completed_with_artifacts(served, served.finished(run_id))
+
     assert "| loaded | 612 |" in artifacts["documents"]  # the 612 rows the 2022 PDF holds (golden CSV)
-    assert dict(query(warehouse, "select year, sum(persons) from darien_transit "
-                                 "where breakdown = 'total' group by year")) == TOTALS
+    assert _totals(warehouse) == TOTALS
+    # Named as published, where the ledger keeps the URL as fetched (TR%C3%81NSITO...).
+    for key in ("documents", "warehouse-status"):
+        assert "/TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf" in artifacts[key]
+        assert "%C3" not in artifacts[key]
+    assert any("%C3%81" in url for (url,) in query(warehouse, "select url from etl_documents"))
+    # The chart travels inside the artifact, for the UI's browser, and its file is named.
+    chart = re.search(r"!\[Monthly transit by region\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)",
+                      artifacts["latest-figures"])
+    assert chart and base64.b64decode(chart.group(1)).startswith(b"\x89PNG\r\n")
+    assert "transit_by_region.png`" in artifacts["latest-figures"]
 
 
 @pytest.mark.postgres
-def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, pg_url, tmp_path):
-    run = served.run("nightly", warehouse=pg_url, data_dir=str(tmp_path / "data"))
+def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, launched):
+    run_id, warehouse = launched["nightly-postgres"]
 
-    _completed_with_artifacts(served, run)
-    assert dict(query(pg_url, "select year, sum(persons) from darien_transit "
-                              "where breakdown = 'total' group by year")) == TOTALS
+    _completed_with_artifacts(served, served.finished(run_id))
+
+    assert _totals(warehouse) == TOTALS
 
 
-def test_a_backfill_run_from_the_server_publishes_the_years_asked(served, tmp_path):
-    warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+def test_a_backfill_run_from_the_server_publishes_the_years_asked(served, launched):
+    run_id, warehouse = launched["backfill"]
 
-    run = served.run("backfill", from_year=2023, to_year=2023, source=str(SAMPLES), warehouse=warehouse,
-                     data_dir=str(tmp_path / "data"))
+    artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
-    artifacts = _completed_with_artifacts(served, run)
     assert "| 2023 | loaded |" in artifacts["documents"]
-    assert query(warehouse, "select year, sum(persons) from darien_transit "
-                            "where breakdown = 'total' group by year") == [(2023, TOTALS[2023])]
+    assert _totals(warehouse) == {2023: TOTALS[2023]}
 
 
 def test_the_scheduled_nightly_fires_and_completes(served):
@@ -188,9 +220,7 @@ def test_the_scheduled_nightly_fires_and_completes(served):
     run = served.finished(run["id"])
 
     _completed_with_artifacts(served, run)
-    assert dict(query(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}",
-                      "select year, sum(persons) from darien_transit "
-                      "where breakdown = 'total' group by year")) == TOTALS
+    assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
 
 
 def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tmp_path):
@@ -218,6 +248,4 @@ def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tm
         worker.wait(timeout=30)
 
     assert "Completed" in run.stdout, run.stdout[-2000:]
-    totals = query(env["DARIEN_WAREHOUSE_URL"], "select year, sum(persons) from darien_transit "
-                                                "where breakdown = 'total' group by year")
-    assert dict(totals) == TOTALS
+    assert _totals(env["DARIEN_WAREHOUSE_URL"]) == TOTALS
