@@ -24,7 +24,7 @@ test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 serve: setup
-	$(BIN)/python -m flows.server
+	DARIEN_SOURCE_URL='$(SOURCE)' $(BIN)/python -m flows.server
 
 bench: setup
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)

@@ -96,10 +96,12 @@ def _flow_settings(args) -> dict:
 
 
 def _finish(summary) -> int:
+    from report import shown_url
+
     for line in summary.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for problem in summary.problems:
-        print(f"{problem.status}: {problem.url}: {problem.reason}", file=sys.stderr)
+        print(f"{problem.status}: {shown_url(problem.url)}: {problem.reason}", file=sys.stderr)
     for line in summary.lines():
         print(line)
     return EXIT_PARTIAL if summary.problems else EXIT_OK

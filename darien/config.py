@@ -88,6 +88,14 @@ def _number(name: str, default: int | float):
     return value
 
 
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"  # in America/Panama: the SNM updates its files during the day
+
+
+def nightly_cron() -> str:
+    """The served nightly's cron expression (DARIEN_NIGHTLY_CRON); `flows.deployments` checks it."""
+    return os.environ.get("DARIEN_NIGHTLY_CRON", "").strip() or DEFAULT_NIGHTLY_CRON
+
+
 def settings(**overrides) -> Settings:
     """Settings from the environment, then `overrides` (None values are ignored)."""
     env = os.environ

@@ -5,21 +5,33 @@ from __future__ import annotations
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
+from darien.config import ConfigError, nightly_cron
 from flows.backfill import backfill
 from flows.nightly import nightly
 
-NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "America/Panama"
+
+
+def nightly_schedule() -> Cron:
+    """The nightly's schedule from DARIEN_NIGHTLY_CRON; ConfigError (exit 2) if it is not a cron expression."""
+    cron = nightly_cron()
+    try:
+        return Cron(cron, timezone=TIMEZONE)
+    except ValueError:
+        raise ConfigError(f"DARIEN_NIGHTLY_CRON={cron!r} is not a cron expression "
+                          "(five fields, e.g. '0 2 * * *')") from None
 
 
 def deployments(work_pool: str | None = None) -> list:
     """Both deployments; with `work_pool`, for workers of that pool instead of `serve`."""
-    # Workers import the flows from the installed package, wherever they run.
-    pool = dict(work_pool_name=work_pool, entrypoint_type=EntrypointType.MODULE_PATH) if work_pool else {}
+    # By module path, not file path: a runner that loads flows/nightly.py as a script puts
+    # flows/ first on sys.path; the installed package imports the same from any folder.
+    pool = dict(work_pool_name=work_pool) if work_pool else {}
     return [
         nightly.to_deployment(
             name="nightly",
-            schedule=Cron(NIGHTLY_CRON, timezone=TIMEZONE),
+            schedule=nightly_schedule(),
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Crawl the SNM sources and publish what changed.",
             tags=["darien"],
             **pool,
@@ -27,6 +39,7 @@ def deployments(work_pool: str | None = None) -> list:
         backfill.to_deployment(
             name="backfill",
             parameters={"from_year": 2021, "to_year": 2024, "force": False},
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Publish a range of years from a source; force re-processes loaded documents.",
             tags=["darien"],
             **pool,

@@ -1,5 +1,6 @@
 """`make serve`: a local Prefect server (UI on 127.0.0.1:4200) and the deployments, until Ctrl-C.
 
+Runs read the sources of DARIEN_SOURCE_URL (`make serve` passes `samples/`, as `make run`).
 With DARIEN_PREFECT_DB_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/prefect) the
 server keeps its state in PostgreSQL instead of its default SQLite file.
 """
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 import requests
+
+import load
 
 HOST, PORT = os.environ.get("DARIEN_PREFECT_HOST", "127.0.0.1"), os.environ.get("DARIEN_PREFECT_PORT", "4200")
 
@@ -40,12 +43,24 @@ def wait_until_healthy(api: str, timeout_s: float = 90) -> None:
 
 
 def main() -> int:
+    from darien.config import ConfigError, settings
+    from flows.deployments import nightly_schedule
+
+    try:  # a bad setting stops here, in one line, before a server starts
+        cfg = settings()
+        schedule = nightly_schedule()
+    except ConfigError as err:
+        print(f"darien: {err}", file=sys.stderr)
+        return 2
     env = server_environment()
     prefect = Path(sys.executable).with_name("prefect")
     server = subprocess.Popen([prefect, "server", "start", "--host", HOST, "--port", PORT], env=env)
     try:
         wait_until_healthy(env["PREFECT_API_URL"])
-        print(f"Prefect UI: http://{HOST}:{PORT}  (Ctrl-C stops the server and the deployments)", flush=True)
+        print(f"Prefect UI: http://{HOST}:{PORT}  (Ctrl-C stops the server and the deployments)\n"
+              f"nightly on cron {schedule.cron!r} ({schedule.timezone}), backfill on demand; "
+              f"runs read {','.join(cfg.sources)} (DARIEN_SOURCE_URL) into {load.safe_url(cfg.warehouse)}",
+              flush=True)
         return subprocess.call([Path(sys.executable).with_name("darien"), "serve"], env=env)
     except KeyboardInterrupt:
         return 0

@@ -25,7 +25,7 @@ import extract
 import load
 import transform
 from darien.config import Settings
-from flows import downstream, progress, report, tasks
+from flows import artifacts, downstream, progress, tasks
 from flows.tasks import DocumentOutcome, RunSummary
 
 
@@ -45,7 +45,7 @@ def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
             downstream.after_publish(cfg, summary)
     except tasks.OPERATIONAL_ERRORS as err:
         return tasks.failed(err)
-    report.publish_artifacts(cfg, summary)
+    artifacts.publish_artifacts(cfg, summary)
     return downstream.final_state(summary)
 
 

@@ -21,6 +21,7 @@ import extract
 import load
 from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, DocumentVersion, published_name
+from report.names import shown_url
 
 NETWORK_RETRIES = dict(retries=2, retry_delay_seconds=[2, 10])
 
@@ -129,7 +130,7 @@ def fetch_all(cfg: Settings, source: str, links: list[extract.Link],
         if version.error:
             logger.warning(version.error)
         elif version.fetch == "downloaded":
-            logger.info("downloaded %s (%s)", version.url, (version.sha256 or "")[:6])
+            logger.info("downloaded %s (%s)", shown_url(version.url), (version.sha256 or "")[:6])
     return versions
 
 
@@ -149,7 +150,7 @@ def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
         )
     finally:
         engine.dispose()
-    run_logger().error("%s quarantined in %s: %s", batch.source_url, folder, verdict.failures[0])
+    run_logger().error("%s quarantined in %s: %s", shown_url(batch.source_url), folder, verdict.failures[0])
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
                            verdict.failures[0], docs_url=verdict.docs_url)
 
@@ -175,7 +176,7 @@ def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> Do
             engine.dispose()
     if verdict.warnings:  # one line per document: the full list is on its validation page
         more = f" (and {len(verdict.warnings) - 1} more: {verdict.docs_url})" if len(verdict.warnings) > 1 else ""
-        run_logger().warning("%s: %s%s", batch.source_url, verdict.warnings[0], more)
+        run_logger().warning("%s: %s%s", shown_url(batch.source_url), verdict.warnings[0], more)
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "loaded",
                            inserted=stats.inserted, updated=stats.updated, deleted=stats.deleted,
                            docs_url=verdict.docs_url)

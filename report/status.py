@@ -13,6 +13,10 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from report.names import shown_url
+
+URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
+
 
 @dataclass
 class Table:
@@ -72,6 +76,8 @@ def _table(conn: sa.Connection, sql: str) -> Table:
     columns = list(result.keys())
     rows = result.all()
     shown = [_shown([row[i] for row in rows]) for i in range(len(columns))]
+    shown = [[shown_url(v) if isinstance(v, str) else v for v in column] if name in URL_COLUMNS else column
+             for name, column in zip(columns, shown)]
     return Table(columns, list(zip(*shown)) if rows else [])
 
 
@@ -90,7 +96,7 @@ def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = 
                 select url, sha256 from etl_documents
                 where sha256 <> '' and status <> 'skipped' and pruned_at is null
                 order by first_seen_at""")).all()
-            raw_files.rows += [("missing", url, sha[:12], None) for url, sha in missing if sha not in present]
+            raw_files.rows += [("missing", shown_url(url), sha[:12], None) for url, sha in missing if sha not in present]
         return Status(
             loads=_table(conn, f"""
                 select finished_at, source_url, substr(source_sha256, 1, 12) as sha256,

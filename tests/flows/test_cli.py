@@ -11,6 +11,7 @@ import textwrap
 import pandas as pd
 
 from darien import cli
+from warehouse import query
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
@@ -106,3 +107,54 @@ def test_run_with_a_broken_document_exits_3_and_names_it(prefect_harness, capsys
     assert code == 3
     assert "IRREGULARES_POR_DARIEN_2021.pdf" in err
     assert "1 loaded" in out and "1 failed" in out
+
+
+def test_an_invalid_nightly_cron_stops_serve_and_make_serve_with_exit_2_in_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DARIEN_NIGHTLY_CRON", "61 * * * *")
+
+    code, _, err = run_cli(capsys, "serve")
+    server = subprocess.run([sys.executable, "-m", "flows.server"], capture_output=True, text=True, timeout=60)
+
+    for code, err in ((code, err), (server.returncode, server.stderr)):
+        assert code == 2
+        assert err == "darien: DARIEN_NIGHTLY_CRON='61 * * * *' is not a cron expression (five fields, e.g. '0 2 * * *')\n"
+
+
+def test_the_nightly_runs_at_2_in_panama_unless_told(monkeypatch):
+    from flows.deployments import nightly_schedule
+
+    monkeypatch.delenv("DARIEN_NIGHTLY_CRON", raising=False)
+    assert (nightly_schedule().cron, nightly_schedule().timezone) == ("0 2 * * *", "America/Panama")
+    monkeypatch.setenv("DARIEN_NIGHTLY_CRON", "30 5 * * 1")
+    assert nightly_schedule().cron == "30 5 * * 1"
+
+
+def test_status_and_summary_lines_name_documents_as_published(capsys, tmp_path):
+    from pathlib import Path
+
+    import load
+    from darien.contract import DocumentVersion
+    from flows.tasks import DocumentOutcome, RunSummary
+
+    url = "https://www.migracion.gob.pa/wp-content/uploads/TR%C3%81NSITO_IRREGULAR_POR_DARI%C3%89N.pdf"
+    warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    engine = load.connect(warehouse)
+    try:
+        load.ensure_schema(engine)
+        load.ledger.record_fetch(engine, DocumentVersion(
+            url=url, source="https://www.migracion.gob.pa/estadisticas/", fetch="downloaded", sha256="ab" * 32,
+            path=Path("/raw/x.pdf"), content_type="application/pdf", bytes=10, kind="pdf", year=2023))
+        load.ledger.set_status(engine, url, "ab" * 32, "failed", error="no table found")
+    finally:
+        engine.dispose()
+    published = "https://www.migracion.gob.pa/wp-content/uploads/TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
+
+    code, status, _ = run_cli(capsys, "status", "--warehouse", warehouse)
+    summary = RunSummary(warehouse=warehouse, outcomes=[DocumentOutcome(url, "ab" * 32, status="failed",
+                                                                        reason="no table found")])
+    exit_code = cli._finish(summary)
+    _, err = capsys.readouterr()
+
+    assert code == 0 and published in status and "%C3" not in status
+    assert exit_code == 3 and err == f"failed: {published}: no table found\n"
+    assert query(warehouse, "select url from etl_documents") == [(url,)]  # the ledger keeps it as fetched

@@ -1,20 +1,34 @@
-"""Deployments on a real, dedicated Prefect server: `darien serve` and a process work pool."""
+"""Deployments as an operator meets them: `python -m flows.server` serving both, and a process work pool.
+
+One server for the module, started the way `make serve` starts it, from a folder that is not
+the checkout. Runs are created through its REST API, as the UI's *Run* button does. Its nightly
+fires every minute (DARIEN_NIGHTLY_CRON) into a warehouse of its own; runs created by hand
+name their own warehouse, so the two never meet each other's lock.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
-import sqlalchemy as sa
+
+from warehouse import pg_schema, query
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"  # the two real PDFs: 2022 final, 2023 preliminary
+TOTALS = {2022: 248_284, 2023: 333_704}  # the Total rows the two PDFs print
+ARTIFACTS = {"documents", "warehouse-status", "latest-figures", "exports"}
 
 
 def _free_port() -> int:
@@ -23,81 +37,199 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(predicate, timeout: float, what: str):
+def _wait(predicate, timeout: float, what: str, every: float = 0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.5)
+        time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A `prefect server start` of our own, as `make serve` runs it; yields its environment."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    proc = subprocess.Popen([BIN / "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+class Served:
+    """The module's server: its API, where its scheduled nightly writes, and what it printed."""
 
-    def healthy():
+    def __init__(self, api: str, scheduled: Path, log: Path):
+        self.api, self.scheduled, self.log = api, scheduled, log
+
+    def get(self, path: str):
+        response = requests.get(f"{self.api}{path}", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: dict):
+        for attempt in range(5):
+            response = requests.post(f"{self.api}{path}", json=body, timeout=10)
+            if response.status_code != 503:
+                break
+            time.sleep(1)  # SQLite busy under runs that write to it: the server asks to come back
+        response.raise_for_status()
+        return response.json()
+
+    def deployment(self, name: str) -> dict:
+        return self.get(f"/deployments/name/{name}/{name}")
+
+    def create_run(self, name: str, **parameters) -> str:
+        """Create a run of deployment `name` as the *Run* button does; its id."""
+        return self.post(f"/deployments/{self.deployment(name)['id']}/create_flow_run",
+                         {"parameters": parameters})["id"]
+
+    def finished(self, run_id: str, timeout: float = 240) -> dict:
+        return _wait(lambda: (r := self.get(f"/flow_runs/{run_id}"))["state"]["type"]
+                     in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") and r,
+                     timeout, f"flow run {run_id}", every=1)
+
+    def artifacts(self, run_id: str) -> dict[str, str]:
+        found = self.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
+        return {a["key"]: a["data"] for a in found if a["key"]}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`python -m flows.server` on a free port with a PREFECT_HOME of its own, until the module ends."""
+    tmp = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect-home"), "DARIEN_PREFECT_HOST": "127.0.0.1",
+           "DARIEN_PREFECT_PORT": str(port), "DARIEN_SOURCE_URL": str(SAMPLES),
+           "DARIEN_DATA_DIR": str(tmp / "scheduled"),
+           "DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp / 'scheduled' / 'warehouse.duckdb'}",
+           # The nightly fires every minute; the scheduler and the runner look every 2 s.
+           "DARIEN_NIGHTLY_CRON": "* * * * *", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+           "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    env.pop("PREFECT_API_URL", None)
+    log = tmp / "server.log"
+    with open(log, "w") as out:
+        # From a folder other than the checkout: the deployments import the installed package.
+        proc = subprocess.Popen([sys.executable, "-m", "flows.server"], env=env, cwd=tmp,
+                                stdout=out, stderr=subprocess.STDOUT)
+    server = Served(f"http://127.0.0.1:{port}/api", tmp / "scheduled", log)
+
+    def serving():
+        assert proc.poll() is None, log.read_text()[-3000:]
         try:
-            return requests.get(f"{api}/health", timeout=1).ok
-        except requests.ConnectionError:
+            return len(server.post("/deployments/filter", {})) == 2
+        except requests.RequestException:
             return False
 
     try:
-        _wait(healthy, 60, "the Prefect server")
-        yield env
+        _wait(serving, 120, "the server and both deployments")
+        yield server
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
-def _deployments(env) -> dict:
-    code = (
-        "import asyncio, json\n"
-        "from prefect.client.orchestration import get_client\n"
-        "async def main():\n"
-        "    async with get_client() as c:\n"
-        "        out = {}\n"
-        "        for d in await c.read_deployments():\n"
-        "            flow = await c.read_flow(d.flow_id)\n"
-        "            out[f'{flow.name}/{d.name}'] = dict(\n"
-        "                crons=[s.schedule.cron for s in d.schedules],\n"
-        "                timezones=[s.schedule.timezone for s in d.schedules],\n"
-        "                parameters=d.parameters, pool=d.work_pool_name,\n"
-        "                form=sorted(d.parameter_openapi_schema.get('properties', {})))\n"
-        "        print(json.dumps(out))\n"
-        "asyncio.run(main())\n"
-    )
-    import json
+def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_demand(served):
+    nightly, backfill = served.deployment("nightly"), served.deployment("backfill")
 
-    return json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                                     text=True, check=True).stdout)
+    assert [s["schedule"]["cron"] for s in nightly["schedules"]] == ["* * * * *"]
+    assert [s["schedule"]["timezone"] for s in nightly["schedules"]] == ["America/Panama"]
+    assert backfill["schedules"] == []
+    assert {"from_year", "to_year", "source", "force"} <= set(backfill["parameter_openapi_schema"]["properties"])
+    # Module paths: a runner loading flows/nightly.py as a script found flows/report.py for `import report`.
+    assert (nightly["entrypoint"], backfill["entrypoint"]) == ("flows.nightly.nightly", "flows.backfill.backfill")
+    assert f"runs read {SAMPLES} (DARIEN_SOURCE_URL)" in served.log.read_text()
 
 
-def test_serve_registers_nightly_on_a_schedule_and_backfill_on_demand(server):
-    proc = subprocess.Popen([BIN / "darien", "serve"], env=server,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        found = _wait(lambda: (d := _deployments(server)) and len(d) >= 2 and d, 60, "deployments")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-    assert found["nightly/nightly"]["crons"] == ["0 2 * * *"]
-    assert found["nightly/nightly"]["timezones"] == ["America/Panama"]
-    assert found["backfill/backfill"]["crons"] == []
-    assert {"from_year", "to_year", "source", "force"} <= set(found["backfill/backfill"]["form"])
+def _completed_with_artifacts(served: Served, run: dict) -> dict[str, str]:
+    # Completed, or the Completed state named Warning (the samples' figures are years old).
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    assert run["state"]["name"] in ("Completed", "Warning")
+    artifacts = served.artifacts(run["id"])
+    assert ARTIFACTS <= set(artifacts)
+    return artifacts
 
 
-def test_a_process_worker_runs_a_backfill_from_the_work_pool(server, tmp_path, real_2022, real_2023):
-    env = {**server, "DARIEN_DATA_DIR": str(tmp_path / "data"),
+def _totals(warehouse: str) -> dict[int, int]:
+    return dict(query(warehouse, "select year, sum(persons) from darien_transit "
+                                 "where breakdown = 'total' group by year"))
+
+
+@pytest.fixture(scope="module")
+def launched(served, tmp_path_factory, request):
+    """The runs the tests below check, created at once (they run side by side): name -> (run id, warehouse).
+
+    Each has a warehouse and data folder of its own. The PostgreSQL run only when its test is selected.
+    """
+    tmp = tmp_path_factory.mktemp("launched")
+    with ExitStack() as stack:
+        warehouses = {"nightly": f"duckdb:///{tmp / 'nightly.duckdb'}",
+                      "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}"}
+        if any(item.get_closest_marker("postgres") for item in request.session.items
+               if item.module is request.module):
+            warehouses["nightly-postgres"] = stack.enter_context(pg_schema())
+        params = {"nightly": {}, "nightly-postgres": {},
+                  "backfill": dict(from_year=2023, to_year=2023, source=str(SAMPLES))}
+        yield {name: (served.create_run(name.split("-")[0], warehouse=url, data_dir=str(tmp / name),
+                                        **params[name]), url)
+               for name, url in warehouses.items()}
+
+
+def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, launched):
+    run_id, warehouse = launched["nightly"]
+
+    artifacts = _completed_with_artifacts(served, served.finished(run_id))
+
+    assert "| loaded | 612 |" in artifacts["documents"]  # the 612 rows the 2022 PDF holds (golden CSV)
+    assert _totals(warehouse) == TOTALS
+    # Named as published, where the ledger keeps the URL as fetched (TR%C3%81NSITO...).
+    for key in ("documents", "warehouse-status"):
+        assert "/TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf" in artifacts[key]
+        assert "%C3" not in artifacts[key]
+    assert any("%C3%81" in url for (url,) in query(warehouse, "select url from etl_documents"))
+    # The chart travels inside the artifact, for the UI's browser, and its file is named.
+    chart = re.search(r"!\[Monthly transit by region\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)",
+                      artifacts["latest-figures"])
+    assert chart and base64.b64decode(chart.group(1)).startswith(b"\x89PNG\r\n")
+    assert "transit_by_region.png`" in artifacts["latest-figures"]
+
+
+@pytest.mark.postgres
+def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, launched):
+    run_id, warehouse = launched["nightly-postgres"]
+
+    _completed_with_artifacts(served, served.finished(run_id))
+
+    assert _totals(warehouse) == TOTALS
+
+
+def test_a_backfill_run_from_the_server_publishes_the_years_asked(served, launched):
+    run_id, warehouse = launched["backfill"]
+
+    artifacts = _completed_with_artifacts(served, served.finished(run_id))
+
+    assert "| 2023 | loaded |" in artifacts["documents"]
+    assert _totals(warehouse) == {2023: TOTALS[2023]}
+
+
+def test_the_scheduled_nightly_fires_and_completes(served):
+    nightly = served.deployment("nightly")
+
+    def first_scheduled_run():
+        runs = served.post("/flow_runs/filter", {
+            "flow_runs": {"deployment_id": {"any_": [nightly["id"]]}, "state": {"type": {"any_": [
+                "PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED"]}}},
+            "sort": "EXPECTED_START_TIME_ASC"})
+        return next((r for r in runs if r["auto_scheduled"]), None)
+
+    run = _wait(first_scheduled_run, 120, "the first scheduled nightly", every=2)
+    # One is enough; pausing deletes the runs still scheduled, so the next minute's does not
+    # start while this one holds the warehouse.
+    served.post(f"/deployments/{nightly['id']}/pause_deployment", {})
+    run = served.finished(run["id"])
+
+    _completed_with_artifacts(served, run)
+    assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
+
+
+def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tmp_path):
+    # On the session's test server, not the module's: there `serve` runs the same deployments
+    # (same names, same ids) and its runner would take the pool's runs before the worker did.
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_HOME": str(tmp_path / "home"),
+           "DARIEN_DATA_DIR": str(tmp_path / "data"),
            "DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'warehouse.duckdb'}"}
     subprocess.run([BIN / "prefect", "work-pool", "create", "darien-test", "--type", "process"],
                    env=env, check=True, capture_output=True)
@@ -108,8 +240,7 @@ def test_a_process_worker_runs_a_backfill_from_the_work_pool(server, tmp_path, r
     try:
         run = subprocess.run(
             [BIN / "prefect", "deployment", "run", "backfill/backfill", "--watch",
-             "--param", "from_year=2022", "--param", "to_year=2023",
-             "--param", f"source={real_2022.parent}"],
+             "--param", "from_year=2022", "--param", "to_year=2023", "--param", f"source={SAMPLES}"],
             env=env, capture_output=True, text=True, timeout=240,
         )
     finally:
@@ -117,9 +248,4 @@ def test_a_process_worker_runs_a_backfill_from_the_work_pool(server, tmp_path, r
         worker.wait(timeout=30)
 
     assert "Completed" in run.stdout, run.stdout[-2000:]
-    engine = sa.create_engine(env["DARIEN_WAREHOUSE_URL"], poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        totals = dict(conn.execute(sa.text(
-            "select year, sum(persons) from darien_transit where breakdown = 'total' group by year")).all())
-    engine.dispose()
-    assert totals == {2022: 248_284, 2023: 333_704}  # the Total rows the two PDFs print
+    assert _totals(env["DARIEN_WAREHOUSE_URL"]) == TOTALS

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+
 from prefect.artifacts import create_markdown_artifact
 
 import extract
@@ -21,7 +24,7 @@ def documents_table(summary: RunSummary) -> str:
         docs = f"[validation]({o.docs_url})" if o.docs_url else ""
         note = " ".join(filter(None, [o.reason, docs]))
         lines.append(
-            f"| {o.url} ({(o.sha256 or '')[:6]}) | {o.year or ''} | {o.status} "
+            f"| {report.shown_url(o.url)} ({(o.sha256 or '')[:6]}) | {o.year or ''} | {o.status} "
             f"| {o.inserted} | {o.updated} | {o.deleted} | {note} |"
         )
     return "\n".join(lines)
@@ -45,4 +48,15 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
     create_markdown_artifact(key="warehouse-status", description="Loads, freshness and quarantine",
                              markdown=state.markdown())
     create_markdown_artifact(key="latest-figures", description="The newest month by region and country",
-                             markdown=f"{latest}\n\nChart: `{chart.resolve()}` (monthly transit by region)")
+                             markdown=f"{latest}\n\n{chart_markdown(chart)}")
+
+
+def chart_markdown(png: Path) -> str:
+    """The chart inside the markdown, as a data: URI, and where its file is.
+
+    The UI's browser cannot open a path on the server's disk, and Prefect serves no files of
+    ours; an image carried in the artifact itself is shown by the UI's markdown renderer.
+    """
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return (f"![Monthly transit by region](data:image/png;base64,{data})\n\n"
+            f"Chart file: `{png.resolve()}` (monthly transit by region)")
