@@ -12,6 +12,7 @@ import pytest
 
 import transform
 
+import hostile_pdfs
 import snm_documents as snm
 from real_documents import REAL_2022, REAL_2023
 
@@ -171,16 +172,7 @@ def _unrelated_then_busy(path: Path) -> Path:
                page % 5, page % 7, stream(b"BT /F1 12 Tf 72 720 Td (Informe anual de turismo 2023) Tj ET"),
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                stream(b"BT /F1 1 Tf " + b"1 0 Td (1) Tj " * 200_000 + b"ET")]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    path.write_bytes(hostile_pdfs.pdf(objects))
     return path
 
 
