@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
+from pathlib import Path
+
 import pytest
 
 from darien.sniff import HEAD_BYTES, PDF_WINDOW, sniff
@@ -41,3 +46,54 @@ def test_sniff(head, kind):
 def test_a_head_longer_than_needed_is_read_the_same():
     padded = b"<div>" + b" " * HEAD_BYTES + b"<table>"
     assert sniff(padded) is None and sniff(padded[:HEAD_BYTES]) is None
+
+
+# R data: the re-publication's real files (bzip2), and the same bytes as R writes them otherwise.
+REPUBLICATION = Path(__file__).resolve().parent.parent / "fixtures" / "republication"
+NAT = (REPUBLICATION / "irreg_darien_nat.rda").read_bytes()
+DMG = (REPUBLICATION / "irreg_darien_dmg.rda").read_bytes()
+NAT_PLAIN = bz2.decompress(NAT)
+
+
+def test_the_real_files_are_bzip2_r_data():
+    assert NAT[:3] == DMG[:3] == b"BZh" and NAT_PLAIN.startswith(b"RDX2\n")
+    for path in sorted(REPUBLICATION.rglob("*.rda")):
+        assert sniff(path.read_bytes()[:HEAD_BYTES]) == "rdata", path.name
+
+
+@pytest.mark.parametrize("head", [
+    NAT_PLAIN,  # save(compress = FALSE)
+    gzip.compress(NAT_PLAIN),  # R's default
+    lzma.compress(NAT_PLAIN),  # compress = "xz"
+    bz2.compress(NAT_PLAIN),
+    b"RDX3\n" + NAT_PLAIN[5:],  # R 3.5+ serialisation format 3
+    gzip.compress(b"RDX3\nX\n" + bytes(100)),
+    gzip.compress(NAT_PLAIN)[:200],  # a prefix of the stream is enough (a truncated head)
+], ids=["plain", "gzip", "xz", "bzip2", "RDX3", "gzip-RDX3", "gzip-prefix"])
+def test_r_data(head):
+    assert sniff(head[:HEAD_BYTES]) == "rdata"
+
+
+@pytest.mark.parametrize("head", [
+    gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n"),  # a compressed CSV
+    bz2.compress(b"<html><body><table></table></body></html>"),  # compressed HTML is no page
+    lzma.compress(b"RDA2\nA\n"),  # R's ASCII format, not XDR
+    gzip.compress(b"RDX2"),  # the magic without its newline
+    b"BZh91AY&SY" + bytes(200),  # a bzip2 signature on garbage
+    b"\x1f\x8b" + bytes(30),  # a gzip signature on garbage
+    b"\xfd7zXZ\x00" + b"\xff" * 30,
+    b"RDX4\n",
+    b"\n" + NAT_PLAIN,  # the magic must come first
+])
+def test_not_r_data(head):
+    assert sniff(head[:HEAD_BYTES]) is None
+
+
+def test_a_compressed_pdf_is_not_a_document():
+    assert sniff(gzip.compress(PDF_2022)[:HEAD_BYTES]) is None
+
+
+def test_a_decompression_bomb_is_sniffed_from_a_prefix():
+    # 64 KB of gzip input can hold tens of MB of zeros: only a few bytes may come out.
+    bomb = gzip.compress(bytes(50_000_000))
+    assert len(bomb) < HEAD_BYTES and sniff(bomb) is None
