@@ -32,6 +32,11 @@ _DECOMPRESSORS = (
 )
 
 
+# What a run reads as a document today. R data is recognised (and read by transform.rdata),
+# but is no document of a run until the warehouse has a second source kind to put it in.
+DOCUMENT_KINDS = ("pdf", "html")
+
+
 def sniff(head: bytes) -> str | None:
     """ "pdf", "html" or "rdata" from a document's first HEAD_BYTES bytes (fewer if it is shorter), None for anything else."""
     if b"%PDF-" in head[:PDF_WINDOW]:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import lxml.html
 import requests
 
-from darien.sniff import HEAD_BYTES, sniff
+from darien.sniff import DOCUMENT_KINDS, HEAD_BYTES, sniff
 from extract.faults import Failed, Refused, SourceError, one_line
 from extract.hosts import allowed_set, check_web_url
 from extract.links import Link, file_name, is_darien_transit, kind_of, local_path, normalize_url, year_of
@@ -89,7 +89,8 @@ def _scan_folder(root: Path, source: str) -> list[Link]:
 def _kind_by_content(path: Path, source: str) -> str | None:
     try:
         with path.open("rb") as file:
-            return sniff(file.read(HEAD_BYTES))
+            kind = sniff(file.read(HEAD_BYTES))
+            return kind if kind in DOCUMENT_KINDS else None
     except OSError as err:
         log.warning("%s: skipping %s, cannot read it: %s", source, path, one_line(err))
         return None

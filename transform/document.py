@@ -15,7 +15,7 @@ import pandas as pd
 
 from darien import contract
 from darien.contract import Batch
-from darien.sniff import HEAD_BYTES, sniff
+from darien.sniff import DOCUMENT_KINDS, HEAD_BYTES, sniff
 from transform.categories import category, condition_breakdown
 from transform.countries import MARKERS, normalise, split_marker
 from transform.errors import (
@@ -42,7 +42,7 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
     if not data:
         raise UnreadableError(name, "empty file (0 bytes)")
     kind = sniff(data[:HEAD_BYTES])
-    if kind is None:
+    if kind not in DOCUMENT_KINDS:
         raise UnreadableError(name, f"not a PDF or HTML document (starts with {data[:8]!r})")
     # Decided on the first page (HTML: the page's text) once the document is open, before its tables.
     screen = partial(_screen, name=name, data=data, kind=kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from snm_site import (
     JOOMLA_DOCS, PDF_2022, PDF_2023, SAMPLES, WORDPRESS_DOCS, expected, joomla_site, page, requests_to,
     serve_page, wordpress_site,
 )
+
+REPUBLICATION = Path(__file__).resolve().parents[1] / "fixtures" / "republication" / "irreg_darien_nat.rda"
 
 
 def found(links: list[extract.Link]) -> dict[str, int | None]:
@@ -148,6 +151,8 @@ def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_pa
     (archive / "IRREGULARES_POR_DARIEN_2023.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     (archive / "IRREGULARES_POR_DARIEN_2023.xlsx").write_bytes(b"PK\x03\x04" + bytes(100))
     (archive / ".Dar_update.pdf").write_bytes(PDF_2022)  # hidden
+    # R data is recognised, but no document of a run until the warehouse has a source kind for it.
+    (archive / "irreg_darien_nat.rda").write_bytes(REPUBLICATION.read_bytes())
     (archive / ".cache").mkdir()
     (archive / ".cache" / "Dar_update.pdf").write_bytes(PDF_2022)  # in a hidden folder
     outside = tmp_path / "fuera.pdf"
