@@ -20,7 +20,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def cmd_backup(args) -> int:
     """Write the copy and print where it is; waits DARIEN_LOCK_WAIT seconds for a running job."""
-    from export.backup import backup
+    from operations.backup import backup
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
     out = Path(args.out) if args.out else cfg.data_dir / "backups"

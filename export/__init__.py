@@ -1,6 +1,4 @@
-"""Export: what analysts and the team running the pipeline get after each publish.
+"""Export: what analysts get after each publish: CSV, Parquet, a data package, a DuckDB copy, the codebook.
 
-Public API: `write_exports` (-> `Exported`), the `codebook` module, the checks
-`published_figure_warnings`, `freshness_warnings`, `silent_source_warnings`, `backup`,
-and the retention policy (`RetentionPolicy`, `retention_policy`, `prune`).
+Public API: `package.write_exports` (-> `Exported`) and the `codebook` module.
 """

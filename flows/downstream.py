@@ -9,7 +9,8 @@ from prefect.cache_policies import NONE
 import load
 from load import dimensions
 from darien.config import Settings
-from export import checks, package, retention
+from export import package
+from operations import checks, retention
 from flows.tasks import RunSummary, run_logger
 
 WARNING_EVENT = "darien.run.warning"

@@ -25,6 +25,22 @@ def real_2023() -> Path:
     return REAL_2023
 
 
+@pytest.fixture(scope="session")
+def batch_2022():
+    """The real 2022 document, parsed once for the session."""
+    import transform
+
+    return transform.parse_document(REAL_2022)
+
+
+@pytest.fixture(scope="session")
+def batch_2023():
+    """The real 2023 document, parsed once for the session."""
+    import transform
+
+    return transform.parse_document(REAL_2023)
+
+
 @pytest.fixture
 def duckdb_url(tmp_path) -> str:
     return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"

@@ -7,7 +7,7 @@ import time
 
 import load
 from darien.config import settings
-from export.retention import RetentionPolicy, prune, retention_policy
+from operations.retention import RetentionPolicy, prune, retention_policy
 from flows.downstream import after_publish, final_state
 from flows.tasks import RunSummary
 

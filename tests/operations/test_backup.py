@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 import load
 from darien import backup_cli
-from export.backup import BackupError, backup
+from operations.backup import BackupError, backup
 
 
 def _dump(path) -> dict[str, list[tuple]]:

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 import load
-from export import checks
+from operations import checks
 
 
 def test_the_real_2022_file_agrees_with_snm_published_figures(engine, batch_2022):
