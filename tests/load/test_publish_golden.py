@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 import load
 from publish_sequences import sequences
+from real_documents import SAMPLES
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "publish"
 NAMES = ("prelim_final", "final_prelim", "three_012", "three_021", "three_102", "three_120",
@@ -25,17 +26,21 @@ TABLES = ("darien_transit", "darien_transit_history")
 
 
 def table_csv(engine: sa.Engine, table: str) -> str:
-    """The table as CSV text, rows sorted, without load_id and loaded_at."""
+    """The table as CSV text, rows sorted, without load_id and loaded_at; samples/ wherever the checkout is."""
     with engine.connect() as conn:
         result = conn.exec_driver_sql(f"SELECT * FROM {table}")
         keep = [i for i, c in enumerate(result.keys()) if c not in ("load_id", "loaded_at")]
         header = [list(result.keys())[i] for i in keep]
-        body = sorted(["" if r[i] is None else str(r[i]) for i in keep] for r in result)
+        body = sorted([_portable("" if r[i] is None else str(r[i])) for i in keep] for r in result)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(body)
     return out.getvalue()
+
+
+def _portable(value: str) -> str:
+    return value.replace(SAMPLES.as_uri(), "file:///samples")
 
 
 def expected(name: str, table: str) -> str:
