@@ -11,7 +11,7 @@ import extract
 import load
 import report
 from darien.config import Settings
-from flows.tasks import RunSummary
+from flows.outcomes import RunSummary
 
 
 def documents_table(summary: RunSummary) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
 from flows import steps
-from flows.tasks import RunSummary
+from flows.outcomes import RunSummary
 
 
-@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+@flow(name="backfill", log_prints=True)
 def backfill(
     from_year: int,
     to_year: int,

@@ -11,7 +11,7 @@ from load import dimensions
 from darien.config import Settings
 from export import package
 from operations import checks, retention
-from flows.tasks import RunSummary, run_logger
+from flows.outcomes import RunSummary, run_logger
 
 WARNING_EVENT = "darien.run.warning"
 

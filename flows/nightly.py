@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
 from flows import steps
-from flows.tasks import RunSummary
+from flows.outcomes import RunSummary
 
 
-@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+@flow(name="nightly", log_prints=True)
 def nightly(source: str | None = None, warehouse: str | None = None, data_dir: str | None = None) -> RunSummary:
     """Fetch what changed on the sources and publish every new document version."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from darien.config import settings
 from flows import steps
-from flows.tasks import RunSummary
+from flows.outcomes import RunSummary
 
 
-@flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name="reprocess")
 def reprocess(
     sha256: list[str] | None = None,
     quarantined: bool = False,

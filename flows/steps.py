@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from prefect import task
-from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
-from prefect.states import Failed
 from prefect.utilities.annotations import opaque
 
 import expectations
@@ -26,7 +21,9 @@ import load
 import transform
 from darien.config import Settings
 from flows import artifacts, downstream, progress, tasks
-from flows.tasks import DocumentOutcome, RunSummary
+from flows.document import Shared, document, label
+from flows.lanes import in_lanes
+from flows.outcomes import OPERATIONAL_ERRORS, DocumentOutcome, RunSummary, failed, run_logger
 
 
 def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
@@ -43,8 +40,8 @@ def locked_run(cfg: Settings, work: Callable[[RunSummary], None]):
             tasks.prepare_warehouse(cfg)
             work(summary)
             downstream.after_publish(cfg, summary)
-    except tasks.OPERATIONAL_ERRORS as err:
-        return tasks.failed(err)
+    except OPERATIONAL_ERRORS as err:
+        return failed(err)
     artifacts.publish_artifacts(cfg, summary)
     return downstream.final_state(summary)
 
@@ -81,104 +78,29 @@ def process(cfg: Settings, todo: list, summary: RunSummary, years: range | None 
     """
     pruned = [row for row in todo if row.pruned_at is not None]
     if pruned:  # retention deleted their bytes on purpose: nothing to read, nothing wrong
-        tasks.run_logger().info("%d document version(s) not read again: their raw files were pruned "
-                                "by retention (DARIEN_KEEP_RAW_DAYS)", len(pruned))
+        run_logger().info("%d document version(s) not read again: their raw files were pruned "
+                          "by retention (DARIEN_KEEP_RAW_DAYS)", len(pruned))
         todo = [row for row in todo if row.pruned_at is None]
     if not todo:
         return
-    run_id = str(flow_run.id) if flow_run.id else None
     progress.expect(len(todo))
     n = max(1, cfg.workers)
-    queue, taking, writing, stop = iter(enumerate(todo)), threading.Lock(), threading.Lock(), threading.Event()
-    outcomes: dict[int, DocumentOutcome] = {}
     with transform.ParserPool(n, cfg.parse_timeout_s) as parsers, \
             expectations.ValidatorPool(n, gx_dir=cfg.gx_dir, docs_dir=cfg.docs_dir,
                                        jump_factor=cfg.jump_factor) as validators:
-        lanes = Lanes(cfg, parsers, validators, writing, run_id, years)
-
-        def lane() -> None:
-            while not stop.is_set():
-                with taking:
-                    i, row = next(queue, (None, None))
-                if row is None:
-                    return
-                try:
-                    state = document(lanes, row, _label(row), return_state=True)
-                    outcome = state.result(raise_on_failure=False)
-                    if isinstance(outcome, BaseException):
-                        raise outcome
-                except BaseException:
-                    stop.set()  # an operational error ends the run: the other lanes stop too
-                    raise
-                if outcome is not None:
-                    outcomes[i] = outcome
-                progress.advance(_label(row))
-
-        # Each lane runs in the flow run's context, so the task it calls belongs to this run.
-        with ThreadPoolExecutor(n) as pool:
-            for running in [pool.submit(copy_context().run, lane) for _ in range(n)]:
-                running.result()
-    summary.outcomes += [outcomes[i] for i in sorted(outcomes)]
+        shared = Shared(cfg, parsers, validators, threading.Lock(),
+                        str(flow_run.id) if flow_run.id else None, years)
+        outcomes = in_lanes(todo, n, lambda row: _one(shared, row))
+    summary.outcomes += [outcome for outcome in outcomes if outcome is not None]
 
 
-@dataclass(frozen=True)
-class Lanes:
-    """What every document of a run shares: settings, worker pools, the warehouse's write lock."""
-
-    cfg: Settings
-    parsers: transform.ParserPool
-    validators: expectations.ValidatorPool
-    writing: threading.Lock
-    run_id: str | None
-    years: range | None
-
-
-@task(name="document", cache_policy=NONE, task_run_name="document {name}")
-def document(lanes: Lanes, row, name: str):
-    """One document: parsed and validated in the worker pools, then published or quarantined.
-
-    One task run per document (a run per stage cost ~80 ms of the API each). It ends Failed,
-    with the one-line reason, when the document is quarantined or fails; None if the
-    document turns out to be of a year outside the run's.
-    """
-    cfg, writing = lanes.cfg, lanes.writing
-    try:
-        path = tasks.raw_file(cfg, row)
-    except tasks.RawFileLost as err:
-        with writing:
-            if row.status == "skipped":  # no Darién document then, and its source has it no more
-                return tasks.still_skipped(cfg, row)
-            return _ended(tasks.record_failure(cfg, row.url, row.sha256, str(err)))
-    try:
-        batch = lanes.parsers.submit(path, source_url=row.url, sha256=row.sha256).result()
-        if lanes.years is not None and batch.year not in lanes.years:
-            return None
-        batch.first_seen_at = row.first_seen_at
-        verdict = lanes.validators.submit(batch).result()
-    except transform.NotDarien as err:
-        with writing:
-            return tasks.record_skipped(cfg, row, str(err))
-    except (transform.ParseError, expectations.ValidationCrashed) as err:
-        with writing:
-            return _ended(tasks.record_failure(cfg, row.url, row.sha256, str(err)))
-    with writing:
-        if not verdict.success:
-            return _ended(tasks.quarantine(cfg, batch, verdict))
-        try:
-            return _ended(tasks.publish(cfg, batch, verdict, lanes.run_id))
-        except load.WarehouseError as err:  # still failing after publish's retry: this document fails
-            return _ended(tasks.record_failure(cfg, batch.source_url, batch.source_sha256, str(err)))
-
-
-def _ended(outcome: DocumentOutcome):
-    """The document task's end: the outcome, in a Failed state if the document did not load."""
-    if outcome.status in ("quarantined", "failed"):
-        return Failed(message=f"{outcome.status}: {outcome.reason}", data=outcome)
+def _one(shared: Shared, row) -> DocumentOutcome | None:
+    """One document's task run, its outcome (None: a year outside the run's); raises an operational error."""
+    outcome = document(shared, row, label(row), return_state=True).result(raise_on_failure=False)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    progress.advance(label(row))
     return outcome
-
-
-def _label(row) -> str:
-    return f"{row.year} ({row.sha256[:6]})" if row.year else row.sha256[:6]
 
 
 def pending(cfg: Settings, pipeline_version: str | None, years: range | None = None) -> list:

@@ -9,7 +9,7 @@ import load
 from darien.config import settings
 from operations.retention import RetentionPolicy, prune, retention_policy
 from flows.downstream import after_publish, final_state
-from flows.tasks import RunSummary
+from flows.outcomes import RunSummary
 
 
 def test_after_publish_exports_and_warns_of_stale_figures(prefect_harness, duckdb_url, batch_2023, tmp_path):
