@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from darien.contract import OTHER_COUNTRIES
+from darien.contract import COLUMNS, LINEAGE_SET_BY_LOAD, OTHER_COUNTRIES
 from transform.countries import country_code, marker_note, normalise
 from transform.errors import LayoutError, NoTableError, NoTextError, ParseError
-from transform.pdf import Columns, _centre, _failure, _lines
+from transform.pdf import Columns, _centre, _failure, _lines, line_cells
 from transform.tables import PrintedTable, cell_value, is_cuadro_title
 
 if TYPE_CHECKING:
@@ -27,16 +27,8 @@ if TYPE_CHECKING:
 # Column name -> pandas dtype of the annual rows: the contract's columns less `month` and
 # the lineage load/ adds. Key (year, breakdown, category); `as_of` is 31 December of the year.
 ANNUAL_COLUMNS: dict[str, str] = {
-    "year": "int64",
-    "breakdown": "string",
-    "category": "string",
-    "label": "string",
-    "persons": "int64",
-    "note": "string",
-    "preliminary": "bool",
-    "as_of": "datetime64[s]",
-    "source_table": "string",
-    "source_page": "int64",
+    name: dtype for name, dtype in COLUMNS.items()
+    if name not in ("month", "source_url", "source_sha256", "pipeline_version", *LINEAGE_SET_BY_LOAD)
 }
 ANNUAL_KEY = ("year", "breakdown", "category")
 
@@ -140,18 +132,10 @@ def _bounds(centres: list[tuple[int, float]]) -> Columns:
 
 def _cells(line: list[dict], columns: Columns) -> tuple[str, dict[int, int | None]] | None:
     """A line as (label, values by column key), or None when it is not a table row (a chart label, `80%`, a note)."""
-    label, texts = [], {}
-    for word in line:
-        x = _centre(word)
-        if x < columns.label_right:
-            if texts:
-                return None
-            label.append(word["text"])
-            continue
-        key = columns.column_of(x)
-        if key is None:
-            return None
-        texts.setdefault(key, []).append(word["text"])
+    found = line_cells(line, columns)
+    if found is None:
+        return None
+    label, texts = found
     values = {key: cell_value("".join(parts)) for key, parts in texts.items()}
     if not label or not values or any(isinstance(v, str) for v in values.values()):
         return None

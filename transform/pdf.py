@@ -85,8 +85,11 @@ def _header(line: list[dict]) -> tuple[str, Columns] | None:
     return label, Columns(bounds)
 
 
-def _row(line: list[dict], columns: Columns, page: int) -> PrintedRow | None:
-    """The line read as a table row, or None when it is anything else (title, chart, note)."""
+def line_cells(line: list[dict], columns: Columns) -> tuple[list[str], dict[int, list[str]]] | None:
+    """A line's label words and the words under each column; None when a word sits outside them.
+
+    The words of one cell are kept apart: pdfplumber splits a number's characters ("2 38,185").
+    """
     label_words, cells = [], {}
     for word in line:
         x = _centre(word)
@@ -99,6 +102,15 @@ def _row(line: list[dict], columns: Columns, page: int) -> PrintedRow | None:
         if key is None:
             return None
         cells.setdefault(key, []).append(word["text"])
+    return label_words, cells
+
+
+def _row(line: list[dict], columns: Columns, page: int) -> PrintedRow | None:
+    """The line read as a table row, or None when it is anything else (title, chart, note)."""
+    found = line_cells(line, columns)
+    if found is None:
+        return None
+    label_words, cells = found
     if not label_words or 0 not in cells:
         return None
     values = {}
