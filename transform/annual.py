@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from darien.contract import COLUMNS, LINEAGE_SET_BY_LOAD, OTHER_COUNTRIES
 from transform.countries import country_code, marker_note, normalise
 from transform.errors import LayoutError, NoTableError, NoTextError, ParseError
-from transform.pdf import Columns, _centre, _failure, _lines, line_cells
+from transform.pdf import Columns, _centre, _failure, _lines, line_cells, open_pdf
 from transform.tables import PrintedTable, cell_value, is_cuadro_title
 
 if TYPE_CHECKING:
@@ -81,15 +81,8 @@ def annual_frame(records: list[dict]) -> pd.DataFrame:
 
 def read_annual_pdf(source: Path | BinaryIO, name: str) -> AnnualSummary:
     """Every table of years by nationality in a PDF (a path or binary stream) as annual rows; NoTableError when there is none."""
-    import pdfplumber
-
     grids, lines_read = [], 0
-    try:
-        pdf = pdfplumber.open(source)
-    except (ParseError, MemoryError):
-        raise
-    except Exception as err:
-        raise _failure(name, err, "not a readable PDF") from None
+    pdf = open_pdf(source, name)
     try:
         with pdf:
             for page in pdf.pages:

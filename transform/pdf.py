@@ -222,6 +222,18 @@ def _failure(name: str, err: Exception, what: str) -> ParseError:
     return UnreadableError(name, f"{what} ({detail})")
 
 
+def open_pdf(source: Path | BinaryIO, name: str):
+    """pdfplumber's PDF, or a one-line ParseError naming the file when it cannot be opened."""
+    import pdfplumber
+
+    try:
+        return pdfplumber.open(source)
+    except (ParseError, MemoryError):
+        raise
+    except Exception as err:
+        raise _failure(name, err, "not a readable PDF") from None
+
+
 def read_pdf(source: Path | BinaryIO, name: str, *,
              screen: Callable[[str], None] | None = None) -> PrintedDocument:
     """Every table printed in a PDF (a path or a binary stream), with its lines of text and modification date.
@@ -229,14 +241,7 @@ def read_pdf(source: Path | BinaryIO, name: str, *,
     `screen`, if given, gets the first page's text before any table is read, and may raise
     to stop there: the page's words are extracted once, for it and for the tables.
     """
-    import pdfplumber
-
-    try:
-        pdf = pdfplumber.open(source)
-    except (ParseError, MemoryError):
-        raise
-    except Exception as err:
-        raise _failure(name, err, "not a readable PDF") from None
+    pdf = open_pdf(source, name)
     reader = _Reader()
     try:
         with pdf:
