@@ -50,11 +50,18 @@ def test_backfill_loads_each_year_once_and_a_second_backfill_writes_nothing(
 
 def test_backfill_of_one_year_leaves_the_others_alone(prefect_harness, duckdb_url, archive, tmp_path):
     folder, _ = archive
+    params = dict(source=str(folder), warehouse=duckdb_url, data_dir=str(tmp_path / "data"))
+    backfill(from_year=2021, to_year=2023, **params)
+    others = "select * from darien_transit where year <> 2022 order by year, month, breakdown, category"
+    before = query(duckdb_url, others)
+    loads = set(query(duckdb_url, "select load_id, inserted, updated, deleted from etl_loads"))
 
-    backfill(from_year=2022, to_year=2022, source=str(folder), warehouse=duckdb_url,
-             data_dir=str(tmp_path / "data"))
+    again = backfill(from_year=2022, to_year=2022, force=True, **params)
 
-    assert query(duckdb_url, "select distinct year from darien_transit") == [(2022,)]
+    assert [o.year for o in again.outcomes] == [2022]  # the other years' documents were not read
+    assert query(duckdb_url, others) == before  # their rows, load ids and times unchanged
+    assert loads <= set(query(duckdb_url, "select load_id, inserted, updated, deleted from etl_loads"))
+    assert {y for (y,) in query(duckdb_url, "select distinct year from darien_transit")} == {2021, 2022, 2023}
 
 
 def test_report_states_what_the_warehouse_holds(prefect_harness, duckdb_url, archive, tmp_path, capsys):
