@@ -96,7 +96,7 @@ def _flow_settings(args) -> dict:
 
 
 def _finish(summary) -> int:
-    from report import shown_url
+    from darien.contract import shown_url
 
     for line in summary.warnings:
         print(f"warning: {line}", file=sys.stderr)

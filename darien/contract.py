@@ -112,6 +112,13 @@ class Batch:
         return published_name(self.source_url) or self.source_url
 
 
+def shown_url(url: str) -> str:
+    """`url` with its percent-escapes decoded (TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf, not TR%C3%81NSITO…); for display only."""
+    from urllib.parse import unquote
+
+    return unquote(url)
+
+
 def published_name(url: str) -> str:
     """The last segment of a document's URL, decoded ('' if it has none)."""
     from pathlib import PurePosixPath

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import HTTPError as WireError
 
-from darien.contract import DocumentVersion
+from darien.contract import DocumentVersion, shown_url
 from extract.faults import Failed, Refused, one_line
 from extract.hosts import allowed_set
 from extract.landing import Spool
@@ -56,11 +56,11 @@ def fetch(
             allowed = allowed_set([link.source], allowed_hosts)
             version = _download(link, known, base, raw_dir, max_bytes, session or shared_session(), allowed)
     except Refused as err:
-        version = replace(base, fetch="refused", error=f"{link.url}: refused: {one_line(err)}")
+        version = replace(base, fetch="refused", error=f"{shown_url(link.url)}: refused: {one_line(err)}")
     except (Failed, requests.RequestException) as err:
-        version = replace(base, fetch="failed", error=f"{link.url}: failed: {one_line(err)}")
+        version = replace(base, fetch="failed", error=f"{shown_url(link.url)}: failed: {one_line(err)}")
     except OSError as err:  # the landing zone could not be written (disk full, file-size limit)
-        version = replace(base, fetch="failed", error=f"{link.url}: failed: landing zone: {one_line(err)}")
+        version = replace(base, fetch="failed", error=f"{shown_url(link.url)}: failed: landing zone: {one_line(err)}")
     if version.error:
         log.warning(version.error)
     else:
@@ -85,9 +85,9 @@ def restore(link: Link, sha256: str, *, raw_dir: Path, allowed_hosts: Iterable[s
             version = _download(link, None, base, raw_dir, max_bytes, session or shared_session(),
                                 allowed, restoring=sha256)
     except (requests.RequestException, OSError) as err:
-        raise Failed(f"{link.url}: {one_line(err)}") from None
+        raise Failed(f"{shown_url(link.url)}: {one_line(err)}") from None
     except (Refused, Failed) as err:
-        raise type(err)(f"{link.url}: {one_line(err)}") from None
+        raise type(err)(f"{shown_url(link.url)}: {one_line(err)}") from None
     return version.path
 
 

@@ -11,6 +11,7 @@ import extract
 import load
 import report
 from darien.config import Settings
+from darien.contract import shown_url
 from flows.outcomes import RunSummary
 
 
@@ -24,7 +25,7 @@ def documents_table(summary: RunSummary) -> str:
         docs = f"[validation]({o.docs_url})" if o.docs_url else ""
         note = " ".join(filter(None, [o.reason, docs]))
         lines.append(
-            f"| {report.shown_url(o.url)} ({(o.sha256 or '')[:6]}) | {o.year or ''} | {o.status} "
+            f"| {shown_url(o.url)} ({(o.sha256 or '')[:6]}) | {o.year or ''} | {o.status} "
             f"| {o.inserted} | {o.updated} | {o.deleted} | {note} |"
         )
     return "\n".join(lines)

@@ -22,7 +22,7 @@ import transform
 from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, published_name
 from flows.outcomes import DocumentOutcome, run_logger
-from report.names import shown_url
+from darien.contract import shown_url
 
 
 @dataclass(frozen=True)

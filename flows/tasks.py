@@ -18,7 +18,7 @@ import load
 from darien.config import Settings
 from darien.contract import DocumentVersion
 from flows.outcomes import failed, run_logger
-from report.names import shown_url
+from darien.contract import shown_url
 
 NETWORK_RETRIES = dict(retries=2, retry_delay_seconds=[2, 10])
 

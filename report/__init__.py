@@ -3,9 +3,8 @@
 Every number is queried from the warehouse; nothing here writes to it.
 """
 
-from report.names import shown_url
 from report.news import YearFigures, chart, latest_month, latest_year, paragraph, write, year_figures
 from report.status import Status, status
 
-__all__ = ["Status", "YearFigures", "chart", "latest_month", "latest_year", "paragraph", "shown_url", "status", "write",
+__all__ = ["Status", "YearFigures", "chart", "latest_month", "latest_year", "paragraph", "status", "write",
            "year_figures"]

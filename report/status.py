@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from report.names import shown_url
+from darien.contract import shown_url
 
 URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
 
