@@ -20,9 +20,8 @@ import extract
 import load
 import transform
 from darien.config import Settings
-from darien.contract import PIPELINE_VERSION, Batch, published_name
+from darien.contract import PIPELINE_VERSION, Batch, published_name, shown_url
 from flows.outcomes import DocumentOutcome, run_logger
-from darien.contract import shown_url
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ from prefect.cache_policies import NONE
 import extract
 import load
 from darien.config import Settings
-from darien.contract import DocumentVersion
+from darien.contract import DocumentVersion, shown_url
 from flows.outcomes import failed, run_logger
-from darien.contract import shown_url
 
 NETWORK_RETRIES = dict(retries=2, retry_delay_seconds=[2, 10])
 
