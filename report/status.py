@@ -51,7 +51,8 @@ class Status:
                              ("Last loads", self.loads),
                              ("Quarantined or failed documents", self.quarantined),
                              ("Skipped files (no Darién transit document)", self.skipped),
-                             ("Raw files not in the landing zone", self.raw_files)):
+                             ("Raw files not in the landing zone (`darien verify` also finds damaged ones)",
+                              self.raw_files)):
             body = table.markdown() if not table.empty else "(none)"
             parts.append(f"### {title}\n\n{body}")
         return "\n\n".join(parts)
