@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pandas is imported where frames are built: a quiet nightly 
 # SUITES_VERSION when expectations/ would judge a batch differently: either change makes
 # the pipeline re-process documents it has already seen.
 PARSER_VERSION = "1"
-SUITES_VERSION = "1"
+SUITES_VERSION = "2"  # 2: countries may be XKX (Kosovo) or TIB (Tibet)
 PIPELINE_VERSION = f"parser-{PARSER_VERSION}+suites-{SUITES_VERSION}"
 
 TABLE = "darien_transit"
@@ -54,7 +54,8 @@ REGIONS = (
 )
 AGE_GROUPS = tuple(f"{a:02d}-{a + 5:02d}" for a in range(0, 78, 6)) + ("78+", "unknown")
 
-# breakdown -> the categories it allows; None means "ISO 3166-1 alpha-3 or OTHER".
+# breakdown -> the categories it allows; None means a country: ISO 3166-1 alpha-3, XKX, TIB or
+# OTHER (darien.countries.country_codes).
 BREAKDOWNS: dict[str, tuple[str, ...] | None] = {
     "total": ("total",),
     "region": REGIONS,

@@ -73,4 +73,20 @@ ALIASES: dict[str, str] = {
     "Kazajistán": "KAZ",
     "Mauricio": "MUS",
     "Benín": "BEN",
+    "Kosovo": "XKX",
+    "Tíbet": "TIB",
+    "Tibet": "TIB",
 }
+
+# Codes outside ISO 3166-1 that the sources use: code -> (Spanish name, English name, SNM region).
+NOT_ISO: dict[str, tuple[str, str, str]] = {
+    "XKX": ("Kosovo", "Kosovo", "europe"),  # the user-assigned code the EU and IOM use; ISO has none
+    "TIB": ("Tíbet", "Tibet", "asia"),  # not an ISO 3166 code: the re-publication counts Tibet apart, 2012-2016
+}
+
+
+def country_codes() -> tuple[str, ...]:
+    """Every country category: the ISO 3166-1 alpha-3 codes pycountry knows, XKX, TIB, and OTHER (Otros Países)."""
+    import pycountry
+
+    return tuple(sorted({c.alpha_3 for c in pycountry.countries} | set(NOT_ISO))) + (OTHER_COUNTRIES,)

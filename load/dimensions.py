@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from darien import contract
-from darien.countries import ALIASES
+from darien.countries import ALIASES, NOT_ISO
 
 if TYPE_CHECKING:  # imported where the dimensions are read or filled, not by every user of load
     import pandas as pd
@@ -30,7 +30,7 @@ metadata = sa.MetaData()
 
 dim_country = sa.Table(
     "dim_country", metadata,
-    sa.Column("iso3", sa.String, primary_key=True),  # ISO 3166-1 alpha-3, or OTHER
+    sa.Column("iso3", sa.String, primary_key=True),  # ISO 3166-1 alpha-3, XKX, TIB (no ISO code), or OTHER
     sa.Column("name_es", sa.String, nullable=False),  # as SNM prints it; pycountry's if never printed
     sa.Column("variants", sa.String, nullable=False),  # JSON list of every spelling SNM has printed
     sa.Column("name_en", sa.String, nullable=False),
@@ -130,7 +130,7 @@ def snm_region(iso3: str, un_region: str | None) -> str | None:
 
 
 def country_rows(aliases: dict[str, str]) -> list[dict]:
-    """One row per ISO country plus OTHER: SNM's spellings from `aliases`, names from pycountry."""
+    """One row per ISO country, XKX, TIB and OTHER: SNM's spellings from `aliases`, names from pycountry."""
     import gettext
 
     import pycountry
@@ -157,6 +157,10 @@ def country_rows(aliases: dict[str, str]) -> list[dict]:
             "un_m49_region": region,
             "printed": bool(seen),
         })
+    for code, (name_es, name_en, region) in sorted(NOT_ISO.items()):  # no ISO code, no UN M49 region
+        seen = spellings.get(code, [])
+        rows.append({"iso3": code, "name_es": name_es, "variants": json.dumps(seen, ensure_ascii=False),
+                     "name_en": name_en, "snm_region": region, "un_m49_region": None, "printed": False})
     unknown = set(spellings) - {r["iso3"] for r in rows}
     if unknown:
         raise ValueError(f"aliases name codes pycountry does not know: {', '.join(sorted(unknown))}")

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from darien import contract
+from darien.contract import OTHER_COUNTRIES
+from darien.countries import country_codes
 from transform.annual import ANNUAL_COLUMNS, ANNUAL_KEY
 from transform.errors import LayoutError, NotDarien, ParseError, UnreadableError, document_name
 
@@ -28,7 +30,6 @@ NAT = "irreg_darien_nat"
 DMG = "irreg_darien_dmg"
 CODE_COLUMNS = {NAT: "nat", DMG: "demog"}
 OTHERS = "OOO"  # gdidata's "other nationalities", SNM's Otros Países
-NOT_ISO = ("XKX", "TIB")  # Kosovo's user-assigned code; Tibet, which has none in ISO 3166
 SEX = {"men": "male", "women": "female"}  # 2021-22: all ages
 SEX_AGE = {"men": "male_adult", "women": "female_adult", "boys": "male_minor", "girls": "female_minor"}
 TOTAL_LABEL = "Total"  # the file prints no total: these rows are the sum of the month's rows
@@ -135,10 +136,8 @@ def check_sex_totals(nat_rows: pd.DataFrame, dmg_rows: pd.DataFrame, *, name: st
 
 @cache
 def nationality_codes() -> frozenset[str]:
-    """The nationality codes gdidata may use: ISO 3166-1 alpha-3, XKX, TIB and OOO."""
-    import pycountry
-
-    return frozenset(c.alpha_3 for c in pycountry.countries) | set(NOT_ISO) | {OTHERS}
+    """The nationality codes gdidata may use: the contract's countries (ISO 3166-1 alpha-3, XKX, TIB) and OOO."""
+    return frozenset(country_codes()) - {OTHER_COUNTRIES} | {OTHERS}
 
 
 def month_end(year: int, month: int):

@@ -57,6 +57,16 @@ def test_dim_country_covers_every_country_and_spelling_of_the_real_documents(rea
     assert countries.loc["UZB", "un_m49_region"] == "Central Asia"
 
 
+def test_dim_country_holds_every_contract_country_and_the_two_without_iso_codes():
+    from darien.countries import country_codes
+
+    countries = dimensions.read_countries().set_index("iso3")
+    assert sorted(countries.index) == sorted(country_codes())
+    assert countries.loc["XKX", ["name_es", "snm_region"]].tolist() == ["Kosovo", "europe"]
+    assert countries.loc["TIB", ["name_en", "snm_region"]].tolist() == ["Tibet", "asia"]
+    assert countries.loc[["XKX", "TIB"], "un_m49_region"].isna().all()  # no ISO code, no UN M49 region
+
+
 def test_snm_regions_of_printed_countries_fit_the_printed_region_tables(real_batches):
     """A region's countries never add to more than the region's printed figure, and what is
     left over (countries SNM lumps into Otros Países) never exceeds Otros Países, month by month."""
