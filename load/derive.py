@@ -133,25 +133,29 @@ def _history_select(f: Figures, columns: list[str]) -> str:
 
     A cell's change points are the versions where its value differs from the version ranked
     just before (or it appears), and the versions where it disappears; a value lasts until
-    the cell's next change point, whose version ends it.
+    the cell's next change point, whose version ends it. Window functions over each cell's
+    versions find them in one pass (a self-join of the rows cost PostgreSQL a nested loop).
     """
     key, carried = f.key, (*f.values, *f.row_lineage)
-    previous = f"{_on('p', 'c', key)} AND p.version_rank = c.version_rank - 1"
-    following = f"{_on('n', 'c', key)} AND n.version_rank = c.version_rank + 1"
+    cell = f"PARTITION BY {', '.join(key)} ORDER BY version_rank"
+    before = ", ".join(f"LAG({c}) OVER ({cell}) AS before_{c}" for c in f.values)
+    changed = " OR ".join(f"before_{c} IS DISTINCT FROM {c}" for c in f.values)
+    around = (f"SELECT v.*, LAG(version_rank) OVER ({cell}) AS before_rank,"
+              f" LEAD(version_rank) OVER ({cell}) AS after_rank, {before} FROM v")
     points = (
-        f"SELECT {', '.join('c.' + k for k in (*key, *carried))}, c.version_rank, TRUE AS present"
-        f" FROM v c LEFT JOIN v p ON {previous} WHERE p.year IS NULL OR {_differs(f, 'p', 'c')}"
+        f"SELECT {', '.join((*key, *carried))}, version_rank, TRUE AS present FROM around"
+        f" WHERE before_rank IS NULL OR before_rank < version_rank - 1 OR {changed}"
         " UNION ALL"
-        f" SELECT {', '.join('c.' + k for k in key)}, {', '.join('NULL' for _ in carried)},"
-        "  c.version_rank + 1, FALSE"
-        f" FROM v c LEFT JOIN v n ON {following} WHERE n.year IS NULL AND c.version_rank < c.versions"
+        f" SELECT {', '.join(key)}, {', '.join('NULL' for _ in carried)}, version_rank + 1, FALSE"
+        " FROM around WHERE version_rank < versions"
+        "  AND (after_rank IS NULL OR after_rank > version_rank + 1)"
     )
-    ends = (f"SELECT x.*, LEAD(x.version_rank) OVER (PARTITION BY {', '.join('x.' + k for k in key)}"
-            " ORDER BY x.version_rank) AS next_rank FROM points x")
+    ends = f"SELECT x.*, LEAD(x.version_rank) OVER ({cell}) AS next_rank FROM points x"
     special = {"valid_from": "r.as_of", "valid_to": "e.as_of", "ended_by": f"e.{VERSION}"}
     exprs = [special.get(c) or (f"x.{c}" if c in (*key, *carried) else f"r.{c}") for c in columns]
     exprs = [f"{e} AS {c}" for e, c in zip(exprs, columns)]
-    return (f"WITH v AS ({_version_rows(f)}), points AS ({points}), ends AS ({ends})"
+    return (f"WITH v AS ({_version_rows(f)}), around AS ({around}), points AS ({points}),"
+            f" ends AS ({ends})"
             f" SELECT {', '.join(exprs)} FROM ends x"
             f" JOIN _ranks r ON {_on('r', 'x', SLICE)} AND r.version_rank = x.version_rank"
             f" LEFT JOIN _ranks e ON {_on('e', 'x', SLICE)} AND e.version_rank = x.next_rank"
