@@ -107,11 +107,17 @@ def rank(conn: sa.Connection) -> dict[tuple, str]:
     return tops(conn)
 
 
-def _version_rows(f: Figures) -> str:
+def _years(conn: sa.Connection, alias: str) -> str:
+    """SQL: `alias`.year within the touched years, as literals: DuckDB then skips row groups by their zone maps."""
+    low, high = conn.exec_driver_sql("SELECT MIN(year), MAX(year) FROM _touched").one()
+    return "FALSE" if low is None else f"{alias}.year BETWEEN {int(low)} AND {int(high)}"
+
+
+def _version_rows(f: Figures, years: str = "TRUE") -> str:
     """SQL: every row of every ranked version, with the version's rank and its slice's count."""
     columns = ", ".join(f"v.{c}" for c in (*f.key, *f.values, *f.row_lineage))
     return (f"SELECT {columns}, r.version_rank, r.versions FROM {f.rows.name} v"
-            f" JOIN _ranks r ON {_on('v', 'r', (*SLICE, VERSION))}")
+            f" JOIN _ranks r ON {_on('v', 'r', (*SLICE, VERSION))} WHERE {years}")
 
 
 def _current_select(f: Figures, columns: list[str], within: str) -> str:
@@ -128,7 +134,7 @@ def _current_select(f: Figures, columns: list[str], within: str) -> str:
             f" JOIN {within} t ON {_on('r', 't', SLICE)} WHERE r.version_rank = r.versions")
 
 
-def _history_select(f: Figures, columns: list[str]) -> str:
+def _history_select(f: Figures, columns: list[str], years: str = "TRUE") -> str:
     """SQL: the history of the ranked slices, one row per change point of a cell.
 
     A cell's change points are the versions where its value differs from the version ranked
@@ -154,7 +160,7 @@ def _history_select(f: Figures, columns: list[str]) -> str:
     special = {"valid_from": "r.as_of", "valid_to": "e.as_of", "ended_by": f"e.{VERSION}"}
     exprs = [special.get(c) or (f"x.{c}" if c in (*key, *carried) else f"r.{c}") for c in columns]
     exprs = [f"{e} AS {c}" for e, c in zip(exprs, columns)]
-    return (f"WITH v AS ({_version_rows(f)}), around AS ({around}), points AS ({points}),"
+    return (f"WITH v AS ({_version_rows(f, years)}), around AS ({around}), points AS ({points}),"
             f" ends AS ({ends})"
             f" SELECT {', '.join(exprs)} FROM ends x"
             f" JOIN _ranks r ON {_on('r', 'x', SLICE)} AND r.version_rank = x.version_rank"
@@ -220,21 +226,25 @@ def refresh_history(conn: sa.Connection, f: Figures, load_id: str, now: datetime
     slotted in after it) is closed in place and keeps the load that wrote it.
     """
     columns = _derived_columns(f.history)
-    conn.exec_driver_sql(f"CREATE TEMP TABLE _history AS {_history_select(f, columns)}")
     name = f.history.name
+    conn.exec_driver_sql(f"CREATE TEMP TABLE _history AS"
+                         f" {_history_select(f, columns, _years(conn, 'v'))}")
+    years = _years(conn, name)
     same = _same(f.history, "d", name, [c for c in columns
                                          if c not in ("valid_from", "valid_to", "ended_by")])
     conn.exec_driver_sql(
         f"UPDATE {name} SET valid_to = d.valid_to, ended_by = d.ended_by FROM _history d"
-        f" WHERE {same} AND {name}.ended_by IS DISTINCT FROM d.ended_by")
+        f" WHERE {years} AND {same} AND {name}.ended_by IS DISTINCT FROM d.ended_by")
     conn.exec_driver_sql(
-        f"DELETE FROM {name} WHERE EXISTS (SELECT 1 FROM _touched t WHERE {_on(name, 't', SLICE)})"
+        f"DELETE FROM {name} WHERE {years}"
+        f" AND EXISTS (SELECT 1 FROM _touched t WHERE {_on(name, 't', SLICE)})"
         f" AND NOT EXISTS (SELECT 1 FROM _history d WHERE {same})")
     conn.execute(sa.text(
         f"INSERT INTO {name} ({', '.join(columns)}, load_id, loaded_at)"
         f" SELECT {', '.join('d.' + c for c in columns)}, :load_id,"
         " CAST(:now AS TIMESTAMP WITH TIME ZONE) FROM _history d"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {name} WHERE {same})"), {"load_id": load_id, "now": now})
+        f" WHERE NOT EXISTS (SELECT 1 FROM {name} WHERE {years} AND {same})"),
+        {"load_id": load_id, "now": now})
 
 
 def drop_temp(conn: sa.Connection) -> None:
