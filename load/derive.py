@@ -27,7 +27,7 @@ VERSION = "source_sha256"
 RANKING = ("as_of", "preliminary DESC", "modified_at NULLS FIRST", "first_seen_at NULLS FIRST",
            VERSION)
 SET_BY_LOAD = ("load_id", "loaded_at")
-TEMP_TABLES = ("_touched", "_ranks", "_refresh", "_history")
+TEMP_TABLES = ("_touched", "_ranks", "_refresh", "_history", "_continued", "_changes")
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,141 @@ def refresh_history(conn: sa.Connection, f: Figures, load_id: str, now: datetime
         " CAST(:now AS TIMESTAMP WITH TIME ZONE) FROM _history d"
         f" WHERE NOT EXISTS (SELECT 1 FROM {name} WHERE {years} AND {same})"),
         {"load_id": load_id, "now": now})
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame, constants: dict | None = None) -> None:
+    """Write `frame`'s columns, and a `constants` value for every row, into `table` by the bulk paths.
+
+    DuckDB scans the frame; PostgreSQL COPYs it as CSV. Date columns are cast from the frame's
+    timestamps. No INSERT ... SELECT copy of rows already in the warehouse.
+    """
+    constants = constants or {}
+    names = [c for c in frame.columns]
+    if conn.dialect.name == "duckdb":
+        raw = conn.connection.dbapi_connection
+        exprs = [f"CAST({c} AS DATE)" if isinstance(table.c[c].type, sa.Date) else c for c in names]
+        params = {}
+        for i, (c, value) in enumerate(constants.items()):
+            exprs.append(f"CAST(:k{i} AS {table.c[c].type.compile(dialect=conn.dialect)})")
+            params[f"k{i}"] = value
+        raw.register("_bulk_frame", frame)
+        try:
+            conn.execute(sa.text(f"INSERT INTO {table.name} ({', '.join((*names, *constants))})"
+                                 f" SELECT {', '.join(exprs)} FROM _bulk_frame"), params)
+        finally:
+            raw.unregister("_bulk_frame")
+        return
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    for c in names:
+        if isinstance(table.c[c].type, sa.Date) and pa.types.is_timestamp(arrow.schema.field(c).type):
+            arrow = arrow.set_column(arrow.schema.get_field_index(c), c, pc.cast(arrow[c], pa.date32()))
+    for c, value in constants.items():
+        arrow = arrow.append_column(c, pa.array([value] * len(frame)))
+    sink = pa.BufferOutputStream()
+    # pyarrow 26 writes garbage for a column whose first chunk is empty: one chunk each.
+    # Quote every value so an empty label stays '' while a missing value (unquoted) is NULL.
+    pacsv.write_csv(arrow.combine_chunks(), sink,
+                    pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join((*names, *constants))})"
+                         " FROM STDIN (FORMAT csv)") as copy:
+            copy.write(memoryview(sink.getvalue()))
+
+
+def append_top(conn: sa.Connection, f: Figures, frame, sha256: str, previous: dict[tuple, str | None],
+               load_id: str, now: datetime) -> Counts:
+    """Refresh both tables for a new version that tops every slice it publishes (`previous`: each slice's former top).
+
+    Ranked last, the version changes only the end of each slice's history: a history row for
+    each cell it adds or revises, and the end of the open row of each cell it revises or drops.
+    Nothing before it is derived again. Its own rows (`frame`, the batch's columns) become the
+    current rows of its slices, written by the bulk paths; cells equal to the former top's
+    are found by comparing the two versions' rows, so a republish of the same figures writes no
+    history at all.
+    """
+    import pandas as pd
+
+    counts = Counts()
+    conn.exec_driver_sql(f"DELETE FROM {f.current.name} WHERE {_years(conn, f.current.name)} AND EXISTS"
+                         f" (SELECT 1 FROM _touched t WHERE {_on(f.current.name, 't', SLICE)})")
+    current = frame.loc[:, [c.name for c in f.current.columns if c.name not in SET_BY_LOAD]]
+    bulk_insert(conn, f.current, current, {"load_id": load_id, "loaded_at": now})
+
+    fresh = [s for s, top in previous.items() if top is None]
+    continued = [(s, top) for s, top in previous.items() if top is not None]
+    history = [c for c in _derived_columns(f.history) if c not in ("valid_from", "valid_to", "ended_by")]
+    if fresh:  # slices no version held before: every cell starts a history row
+        if len(fresh) == len(previous):
+            rows = frame
+        else:
+            index = pd.MultiIndex.from_frame(frame[list(SLICE)])
+            rows = frame[index.isin(pd.MultiIndex.from_tuples(fresh, names=list(SLICE)))]
+        counts.inserted += len(rows)
+        started = rows.loc[:, history].assign(valid_from=rows["as_of"])
+        bulk_insert(conn, f.history, started, {"load_id": load_id, "loaded_at": now})
+    if continued:
+        counts = _append_continued(conn, f, sha256, continued, load_id, now, counts)
+    counts.unchanged = len(frame) - counts.inserted - counts.updated
+    return counts
+
+
+def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: list, load_id: str,
+                      now: datetime, counts: Counts) -> Counts:
+    """The cells a new top version adds, revises or drops against each slice's former top, into `_changes`."""
+    conn.exec_driver_sql("CREATE TEMP TABLE _continued (year INTEGER, breakdown VARCHAR,"
+                         f" previous VARCHAR, {VERSION} VARCHAR, as_of DATE)")
+    values = ", ".join(f"(:y{i}, :b{i}, :p{i}, :s{i}, :a{i})" for i in range(len(continued)))
+    params = {"sha": sha256}
+    as_of = dict(((y, b), a) for y, b, a in conn.execute(sa.text(
+        f"SELECT year, breakdown, as_of FROM _ranks WHERE {VERSION} = :sha"), {"sha": sha256}))
+    for i, ((year, breakdown), top) in enumerate(continued):
+        params |= {f"y{i}": int(year), f"b{i}": str(breakdown), f"p{i}": top, f"s{i}": sha256,
+                   f"a{i}": as_of[(year, breakdown)]}
+    conn.execute(sa.text(f"INSERT INTO _continued VALUES {values}"), params)
+    years = _years(conn, "v")
+    carried = (*f.values, *f.row_lineage)
+    versions = ", ".join(f"'{s}'" for s in sorted({sha256, *(top for _, top in continued)}))
+
+    def side(version: str) -> str:
+        return (f"SELECT v.* FROM {f.rows.name} v JOIN _continued t ON {_on('v', 't', SLICE)}"
+                f" AND v.{VERSION} = t.{version} WHERE {years} AND v.{VERSION} IN ({versions})")
+
+    key = ", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in f.key)
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE _changes AS SELECT {key}, {', '.join('n.' + c for c in carried)},"
+        f" n.{f.key[0]} IS NOT NULL AS present, o.{f.key[0]} IS NOT NULL AS held"
+        f" FROM ({side(VERSION)}) n FULL JOIN ({side('previous')}) o ON {_on('n', 'o', f.key)}"
+        f" WHERE n.{f.key[0]} IS NULL OR o.{f.key[0]} IS NULL OR {_differs(f, 'n', 'o')}")
+    added, revised, dropped = conn.exec_driver_sql(
+        "SELECT SUM(CASE WHEN present AND NOT held THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN present AND held THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN held AND NOT present THEN 1 ELSE 0 END) FROM _changes").one()
+    added, revised, dropped = int(added or 0), int(revised or 0), int(dropped or 0)
+    counts.inserted += added
+    counts.updated += revised
+    counts.deleted += dropped
+    name = f.history.name
+    if revised or dropped:  # close the open rows of the cells revised or dropped
+        conn.exec_driver_sql(
+            f"UPDATE {name} SET valid_to = t.as_of, ended_by = t.{VERSION}"
+            f" FROM _changes c JOIN _continued t ON {_on('c', 't', SLICE)}"
+            f" WHERE {_years(conn, name)} AND c.held AND {name}.ended_by IS NULL"
+            f" AND {_on(name, 'c', f.key)}")
+    if added or revised:
+        columns = _derived_columns(f.history)
+        exprs = {"valid_from": "r.as_of", "valid_to": "NULL", "ended_by": "NULL"}
+        select = [exprs.get(c) or (f"c.{c}" if c in (*f.key, *carried) else f"r.{c}") for c in columns]
+        conn.execute(sa.text(
+            f"INSERT INTO {name} ({', '.join(columns)}, load_id, loaded_at)"
+            f" SELECT {', '.join(select)}, :load_id, CAST(:now AS TIMESTAMP WITH TIME ZONE)"
+            f" FROM _changes c JOIN _ranks r ON {_on('c', 'r', SLICE)} AND r.{VERSION} = :sha"
+            " WHERE c.present"), {"load_id": load_id, "now": now, "sha": sha256})
+    return counts
 
 
 def drop_temp(conn: sa.Connection) -> None:

@@ -104,30 +104,7 @@ def _pause_at(point: str) -> None:
 
 def _stage(conn: sa.Connection, frame: pd.DataFrame, sha256: str) -> None:
     """Bulk-load the rows into etl_version_rows: DuckDB scans the frame, PostgreSQL COPYs it."""
-    raw = conn.connection.dbapi_connection
-    columns = ", ".join((derive.VERSION, *STAGED))
-    if conn.dialect.name == "duckdb":
-        raw.register("_version_frame", frame)
-        try:
-            conn.execute(sa.text(f"INSERT INTO {version_rows.name} ({columns})"
-                                 f" SELECT :sha, {', '.join(STAGED)} FROM _version_frame"),
-                         {"sha": sha256})
-        finally:
-            raw.unregister("_version_frame")
-        return
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    table = pa.Table.from_pandas(frame.loc[:, list(STAGED)], preserve_index=False)
-    table = table.add_column(0, derive.VERSION, pa.array([sha256] * len(frame), pa.string()))
-    sink = pa.BufferOutputStream()
-    # pyarrow 26 writes garbage for a column whose first chunk is empty: one chunk each.
-    # Quote every value so an empty label stays '' while a missing note (unquoted) is NULL.
-    pacsv.write_csv(table.combine_chunks(), sink,
-                    pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY {version_rows.name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(memoryview(sink.getvalue()))
+    derive.bulk_insert(conn, version_rows, frame.loc[:, list(STAGED)], {derive.VERSION: sha256})
 
 
 def _remove_version(conn: sa.Connection, sha256: str, had: list[tuple]) -> None:
@@ -195,8 +172,13 @@ def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
         after = derive.rank(conn)
         tops = [s for s in mine if after.get(s) == sha256]
         refreshed = [s for s in touched if sha256 in (before.get(s), after.get(s))]
-        counts = derive.refresh_current(conn, derive.TRANSIT, refreshed, started)
-        derive.refresh_history(conn, derive.TRANSIT, load_id, started)
+        if version and not had and len(tops) == len(mine):
+            # A new version ranked last in every slice it publishes: only the slices' ends change.
+            counts = derive.append_top(conn, derive.TRANSIT, frame, sha256,
+                                       {s: before.get(s) for s in mine}, load_id, started)
+        else:
+            counts = derive.refresh_current(conn, derive.TRANSIT, refreshed, started)
+            derive.refresh_history(conn, derive.TRANSIT, load_id, started)
         stats = LoadStats(load_id, counts.inserted, counts.updated, counts.deleted, counts.unchanged,
                           superseded=len(frame) > 0 and not tops)
         _pause_at("published")
