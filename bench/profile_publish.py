@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from bench.run import PG_BASE, synthetic_batch
 
 STEPS = {"load.publish": ("_stage", "_remove_version"),
-         "load.derive": ("touch", "tops", "rank", "refresh_current", "refresh_history", "fast_path")}
+         "load.derive": ("touch", "tops", "rank", "refresh_current", "refresh_history", "append_top", "bulk_insert", "_append_continued")}
 
 
 @contextmanager

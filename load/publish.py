@@ -104,7 +104,7 @@ def _pause_at(point: str) -> None:
 
 def _stage(conn: sa.Connection, frame: pd.DataFrame, sha256: str) -> None:
     """Bulk-load the rows into etl_version_rows: DuckDB scans the frame, PostgreSQL COPYs it."""
-    derive.bulk_insert(conn, version_rows, frame.loc[:, list(STAGED)], {derive.VERSION: sha256})
+    derive.bulk_insert(conn, version_rows, frame, STAGED, {derive.VERSION: sha256})
 
 
 def _remove_version(conn: sa.Connection, sha256: str, had: list[tuple]) -> None:
