@@ -273,12 +273,16 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame, columns, constants:
         for i, (c, value) in enumerate(constants.items()):
             exprs.append(f"CAST(:k{i} AS {table.c[c].type.compile(dialect=conn.dialect)})")
             params[f"k{i}"] = value
+        # The rows' order within the table means nothing: let the threads append as they go.
+        order = conn.exec_driver_sql("SELECT current_setting('preserve_insertion_order')").scalar()
+        conn.exec_driver_sql("SET preserve_insertion_order = false")
         raw.register("_bulk_rows", arrow)
         try:
             conn.execute(sa.text(f"INSERT INTO {table.name} ({', '.join(names)})"
                                  f" SELECT {', '.join(exprs)} FROM _bulk_rows"), params)
         finally:
             raw.unregister("_bulk_rows")
+            conn.exec_driver_sql(f"SET preserve_insertion_order = {'true' if order else 'false'}")
         return
     import pyarrow.csv as pacsv
 
