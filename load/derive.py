@@ -29,7 +29,7 @@ RANKING = ("as_of", "preliminary DESC", "modified_at NULLS FIRST", "first_seen_a
 SET_BY_LOAD = ("load_id", "loaded_at")
 DOCUMENT_LINEAGE = ("source_url", VERSION, "pipeline_version")  # one value for all a document's rows
 COPY_CHUNK = 100_000  # rows per CSV chunk sent to PostgreSQL's COPY
-TEMP_TABLES = ("_touched", "_ranks", "_refresh", "_history", "_continued", "_changes")
+TEMP_TABLES = ("_touched", "_ranks", "_refresh", "_history", "_continued", "_changes", "_fresh")
 
 
 @dataclass(frozen=True)
@@ -338,8 +338,20 @@ def append_top(conn: sa.Connection, f: Figures, frame, sha256: str, previous: di
             index = pd.MultiIndex.from_frame(frame[list(SLICE)])
             rows = frame[index.isin(pd.MultiIndex.from_tuples(fresh, names=list(SLICE)))]
         counts.inserted += len(rows)
-        bulk_insert(conn, f.history, rows,
-                    {**{c: c for c in history if c not in by_load}, "valid_from": "as_of"}, by_load)
+        if conn.dialect.name == "duckdb":
+            bulk_insert(conn, f.history, rows,
+                        {**{c: c for c in history if c not in by_load}, "valid_from": "as_of"}, by_load)
+        else:
+            # PostgreSQL copies the current rows just written, server-side: 3x faster than a
+            # second COPY, which parses every value again.
+            conn.exec_driver_sql("CREATE TEMP TABLE _fresh (year INTEGER, breakdown VARCHAR)")
+            _insert_slices(conn, "_fresh", fresh)
+            kept = [*history, *SET_BY_LOAD]
+            name = f.current.name
+            conn.exec_driver_sql(
+                f"INSERT INTO {f.history.name} ({', '.join(kept)}, valid_from)"
+                f" SELECT {', '.join(f'{name}.{c}' for c in kept)}, {name}.as_of FROM {name}"
+                f" JOIN _fresh t ON {_on(name, 't', SLICE)} WHERE {_years(conn, name)}")
     if continued:
         counts = _append_continued(conn, f, sha256, continued, load_id, now, counts)
     counts.unchanged = len(frame) - counts.inserted - counts.updated
@@ -363,15 +375,17 @@ def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: l
     carried = (*f.values, *f.row_lineage)
     versions = ", ".join(f"'{s}'" for s in sorted({sha256, *(top for _, top in continued)}))
 
-    def side(version: str) -> str:
-        return (f"SELECT v.* FROM {f.rows.name} v JOIN _continued t ON {_on('v', 't', SLICE)}"
-                f" AND v.{VERSION} = t.{version} WHERE {years} AND v.{VERSION} IN ({versions})")
+    def side(version: str, columns) -> str:  # only the columns compared or carried: smaller hash tables
+        return (f"SELECT {', '.join('v.' + c for c in columns)} FROM {f.rows.name} v"
+                f" JOIN _continued t ON {_on('v', 't', SLICE)} AND v.{VERSION} = t.{version}"
+                f" WHERE {years} AND v.{VERSION} IN ({versions})")
 
     key = ", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in f.key)
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE _changes AS SELECT {key}, {', '.join('n.' + c for c in carried)},"
         f" n.{f.key[0]} IS NOT NULL AS present, o.{f.key[0]} IS NOT NULL AS held"
-        f" FROM ({side(VERSION)}) n FULL JOIN ({side('previous')}) o ON {_on('n', 'o', f.key)}"
+        f" FROM ({side(VERSION, (*f.key, *carried))}) n FULL JOIN ({side('previous', (*f.key, *f.values))}) o"
+        f" ON {_on('n', 'o', f.key)}"
         f" WHERE n.{f.key[0]} IS NULL OR o.{f.key[0]} IS NULL OR {_differs(f, 'n', 'o')}")
     added, revised, dropped = conn.exec_driver_sql(
         "SELECT SUM(CASE WHEN present AND NOT held THEN 1 ELSE 0 END),"
