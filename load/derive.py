@@ -313,105 +313,131 @@ def append_top(conn: sa.Connection, f: Figures, frame, sha256: str, previous: di
 
     Ranked last, the version changes only the end of each slice's history: a history row for
     each cell it adds or revises, and the end of the open row of each cell it revises or drops.
-    Nothing before it is derived again. Its own rows (`frame`, the batch's columns) become the
-    current rows of its slices, written by the bulk paths; cells equal to the former top's
-    are found by comparing the two versions' rows, so a republish of the same figures writes no
-    history at all.
+    Nothing before it is derived again. In a slice no version held before, its rows (`frame`,
+    the batch's columns) are written by the bulk paths. In a slice it takes over, the cells it
+    adds, revises, drops or moves (another table or page) are found by comparing its rows with
+    the former top's; only those current rows are deleted and inserted, the others get the new
+    lineage in place (on PostgreSQL a HOT update: darien_transit keeps free room in its pages),
+    and a republish of the same figures writes no history at all.
     """
     import pandas as pd
 
     counts = Counts()
-    conn.exec_driver_sql(f"DELETE FROM {f.current.name} WHERE {_years(conn, f.current.name)} AND EXISTS"
-                         f" (SELECT 1 FROM _touched t WHERE {_on(f.current.name, 't', SLICE)})")
     # The document's own lineage, one value for all its rows (publish checks it), goes as constants.
-    constant = {c: frame[c].iloc[0] for c in DOCUMENT_LINEAGE}
-    by_load = {"load_id": load_id, "loaded_at": now, **constant}
-    bulk_insert(conn, f.current, frame, [c.name for c in f.current.columns if c.name not in by_load], by_load)
-
+    by_load = {"load_id": load_id, "loaded_at": now, **{c: frame[c].iloc[0] for c in DOCUMENT_LINEAGE}}
     fresh = [s for s, top in previous.items() if top is None]
     continued = [(s, top) for s, top in previous.items() if top is not None]
-    history = [c for c in _derived_columns(f.history) if c not in ("valid_from", "valid_to", "ended_by")]
-    if fresh:  # slices no version held before: every cell starts a history row
+    if continued:
+        _append_continued(conn, f, sha256, continued, by_load, counts)
+    if fresh:  # slices no version held before: every cell is new, and starts a history row
         if len(fresh) == len(previous):
             rows = frame
         else:
             index = pd.MultiIndex.from_frame(frame[list(SLICE)])
             rows = frame[index.isin(pd.MultiIndex.from_tuples(fresh, names=list(SLICE)))]
         counts.inserted += len(rows)
+        conn.exec_driver_sql("CREATE TEMP TABLE _fresh (year INTEGER, breakdown VARCHAR)")
+        _insert_slices(conn, "_fresh", fresh)
+        name = f.current.name
+        conn.exec_driver_sql(f"DELETE FROM {name} WHERE {_years(conn, name)} AND EXISTS"
+                             f" (SELECT 1 FROM _fresh t WHERE {_on(name, 't', SLICE)})")
+        bulk_insert(conn, f.current, rows, [c.name for c in f.current.columns if c.name not in by_load],
+                    by_load)
+        history = [c for c in _derived_columns(f.history) if c not in ("valid_from", "valid_to", "ended_by")]
         if conn.dialect.name == "duckdb":
             bulk_insert(conn, f.history, rows,
                         {**{c: c for c in history if c not in by_load}, "valid_from": "as_of"}, by_load)
         else:
             # PostgreSQL copies the current rows just written, server-side: 3x faster than a
             # second COPY, which parses every value again.
-            conn.exec_driver_sql("CREATE TEMP TABLE _fresh (year INTEGER, breakdown VARCHAR)")
-            _insert_slices(conn, "_fresh", fresh)
             kept = [*history, *SET_BY_LOAD]
-            name = f.current.name
             conn.exec_driver_sql(
                 f"INSERT INTO {f.history.name} ({', '.join(kept)}, valid_from)"
                 f" SELECT {', '.join(f'{name}.{c}' for c in kept)}, {name}.as_of FROM {name}"
                 f" JOIN _fresh t ON {_on(name, 't', SLICE)} WHERE {_years(conn, name)}")
-    if continued:
-        counts = _append_continued(conn, f, sha256, continued, load_id, now, counts)
     counts.unchanged = len(frame) - counts.inserted - counts.updated
     return counts
 
 
-def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: list, load_id: str,
-                      now: datetime, counts: Counts) -> Counts:
-    """The cells a new top version adds, revises or drops against each slice's former top, into `_changes`."""
+def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: list, by_load: dict,
+                      counts: Counts) -> None:
+    """Refresh the slices a new top version takes over from `continued`'s former tops, by the cells that differ."""
     conn.exec_driver_sql("CREATE TEMP TABLE _continued (year INTEGER, breakdown VARCHAR,"
-                         f" previous VARCHAR, {VERSION} VARCHAR, as_of DATE)")
-    values = ", ".join(f"(:y{i}, :b{i}, :p{i}, :s{i}, :a{i})" for i in range(len(continued)))
-    params = {"sha": sha256}
-    as_of = dict(((y, b), a) for y, b, a in conn.execute(sa.text(
-        f"SELECT year, breakdown, as_of FROM _ranks WHERE {VERSION} = :sha"), {"sha": sha256}))
+                         f" previous VARCHAR, {VERSION} VARCHAR, as_of DATE, preliminary BOOLEAN)")
+    mine = {(y, b): (a, p) for y, b, a, p in conn.execute(sa.text(
+        f"SELECT year, breakdown, as_of, preliminary FROM _ranks WHERE {VERSION} = :sha"), {"sha": sha256})}
+    values = ", ".join(f"(:y{i}, :b{i}, :p{i}, :s{i}, :a{i}, :f{i})" for i in range(len(continued)))
+    params = {}
     for i, ((year, breakdown), top) in enumerate(continued):
+        as_of, preliminary = mine[(year, breakdown)]
         params |= {f"y{i}": int(year), f"b{i}": str(breakdown), f"p{i}": top, f"s{i}": sha256,
-                   f"a{i}": as_of[(year, breakdown)]}
+                   f"a{i}": as_of, f"f{i}": bool(preliminary)}
     conn.execute(sa.text(f"INSERT INTO _continued VALUES {values}"), params)
     years = _years(conn, "v")
     carried = (*f.values, *f.row_lineage)
     versions = ", ".join(f"'{s}'" for s in sorted({sha256, *(top for _, top in continued)}))
 
-    def side(version: str, columns) -> str:  # only the columns compared or carried: smaller hash tables
-        return (f"SELECT {', '.join('v.' + c for c in columns)} FROM {f.rows.name} v"
+    def side(version: str) -> str:  # only the columns compared or carried: smaller hash tables
+        return (f"SELECT {', '.join('v.' + c for c in (*f.key, *carried))} FROM {f.rows.name} v"
                 f" JOIN _continued t ON {_on('v', 't', SLICE)} AND v.{VERSION} = t.{version}"
                 f" WHERE {years} AND v.{VERSION} IN ({versions})")
 
+    # A cell differs if it is added, dropped, revised (a value differs: a history change point)
+    # or only moved (another table or page: its current row changes, its history does not).
     key = ", ".join(f"COALESCE(n.{c}, o.{c}) AS {c}" for c in f.key)
+    moved = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in f.row_lineage) or "FALSE"
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE _changes AS SELECT {key}, {', '.join('n.' + c for c in carried)},"
-        f" n.{f.key[0]} IS NOT NULL AS present, o.{f.key[0]} IS NOT NULL AS held"
-        f" FROM ({side(VERSION, (*f.key, *carried))}) n FULL JOIN ({side('previous', (*f.key, *f.values))}) o"
-        f" ON {_on('n', 'o', f.key)}"
-        f" WHERE n.{f.key[0]} IS NULL OR o.{f.key[0]} IS NULL OR {_differs(f, 'n', 'o')}")
-    added, revised, dropped = conn.exec_driver_sql(
+        f" n.{f.key[0]} IS NOT NULL AS present, o.{f.key[0]} IS NOT NULL AS held,"
+        f" n.{f.key[0]} IS NOT NULL AND o.{f.key[0]} IS NOT NULL AND {_differs(f, 'n', 'o')} AS revised"
+        f" FROM ({side(VERSION)}) n FULL JOIN ({side('previous')}) o ON {_on('n', 'o', f.key)}"
+        f" WHERE n.{f.key[0]} IS NULL OR o.{f.key[0]} IS NULL OR {_differs(f, 'n', 'o')} OR {moved}")
+    added, revised, dropped, changed = (int(n or 0) for n in conn.exec_driver_sql(
         "SELECT SUM(CASE WHEN present AND NOT held THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN present AND held THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN held AND NOT present THEN 1 ELSE 0 END) FROM _changes").one()
-    added, revised, dropped = int(added or 0), int(revised or 0), int(dropped or 0)
+        " SUM(CASE WHEN revised THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN held AND NOT present THEN 1 ELSE 0 END), COUNT(*) FROM _changes").one())
     counts.inserted += added
     counts.updated += revised
     counts.deleted += dropped
-    name = f.history.name
+    load = {"load_id": by_load["load_id"], "now": by_load["loaded_at"]}
+
+    current = f.current.name
+    if changed:
+        conn.exec_driver_sql(
+            f"DELETE FROM {current} WHERE {_years(conn, current)} AND EXISTS (SELECT 1 FROM _changes c"
+            f" WHERE c.held AND {_on(current, 'c', f.key)})")
+    # Every other current row of the slice keeps its cell, values, table and page: new lineage only.
+    lineage = {c: f":{c}" for c in DOCUMENT_LINEAGE} | {"as_of": "t.as_of", "preliminary": "t.preliminary",
+                                                         "load_id": ":load_id",
+                                                         "loaded_at": "CAST(:now AS TIMESTAMP WITH TIME ZONE)"}
+    document = {c: by_load[c] for c in DOCUMENT_LINEAGE}
+    conn.execute(sa.text(
+        f"UPDATE {current} SET {', '.join(f'{c} = {e}' for c, e in lineage.items())} FROM _continued t"
+        f" WHERE {_years(conn, current)} AND {_on(current, 't', SLICE)}"), {**document, **load})
+    if added or changed - dropped:
+        columns = [c.name for c in f.current.columns]
+        select = [lineage[c].replace("t.", "r.") if c in lineage else f"c.{c}" for c in columns]
+        conn.execute(sa.text(
+            f"INSERT INTO {current} ({', '.join(columns)}) SELECT {', '.join(select)}"
+            f" FROM _changes c JOIN _ranks r ON {_on('c', 'r', SLICE)} AND r.{VERSION} = :sha"
+            " WHERE c.present"), {**document, **load, "sha": sha256})
+
+    history = f.history.name
     if revised or dropped:  # close the open rows of the cells revised or dropped
         conn.exec_driver_sql(
-            f"UPDATE {name} SET valid_to = t.as_of, ended_by = t.{VERSION}"
+            f"UPDATE {history} SET valid_to = t.as_of, ended_by = t.{VERSION}"
             f" FROM _changes c JOIN _continued t ON {_on('c', 't', SLICE)}"
-            f" WHERE {_years(conn, name)} AND c.held AND {name}.ended_by IS NULL"
-            f" AND {_on(name, 'c', f.key)}")
+            f" WHERE {_years(conn, history)} AND (c.revised OR NOT c.present)"
+            f" AND {history}.ended_by IS NULL AND {_on(history, 'c', f.key)}")
     if added or revised:
         columns = _derived_columns(f.history)
         exprs = {"valid_from": "r.as_of", "valid_to": "NULL", "ended_by": "NULL"}
         select = [exprs.get(c) or (f"c.{c}" if c in (*f.key, *carried) else f"r.{c}") for c in columns]
         conn.execute(sa.text(
-            f"INSERT INTO {name} ({', '.join(columns)}, load_id, loaded_at)"
+            f"INSERT INTO {history} ({', '.join(columns)}, load_id, loaded_at)"
             f" SELECT {', '.join(select)}, :load_id, CAST(:now AS TIMESTAMP WITH TIME ZONE)"
             f" FROM _changes c JOIN _ranks r ON {_on('c', 'r', SLICE)} AND r.{VERSION} = :sha"
-            " WHERE c.present"), {"load_id": load_id, "now": now, "sha": sha256})
-    return counts
+            " WHERE c.revised OR NOT c.held"), {**load, "sha": sha256})
 
 
 def drop_temp(conn: sa.Connection) -> None:
