@@ -85,10 +85,11 @@ class Profile:
     years: tuple[int, ...]
     months: int
     real: bool
+    held: tuple[int, int]  # versions of other years already in the warehouse, small then large
 
 
-FULL = Profile(False, reps=5, flow_reps=3, backfill_reps=1, db_reps=2, rows=1_000_000, years=corpus.YEARS, months=12, real=True)
-QUICK = Profile(True, reps=1, flow_reps=1, backfill_reps=1, db_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False)
+FULL = Profile(False, reps=5, flow_reps=3, backfill_reps=1, db_reps=2, rows=1_000_000, years=corpus.YEARS, months=12, real=True, held=(200, 400))
+QUICK = Profile(True, reps=1, flow_reps=1, backfill_reps=1, db_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False, held=(20, 40))
 
 
 # ------------------------------------------------------------------ helpers
@@ -482,6 +483,80 @@ def publish_cases(p: Profile, work: Path) -> list[Row]:
     return rows
 
 
+def other_years(real, count: int, start: int = 0):
+    """`count` versions of years other than 2023, 12 a year as the bench corpus: the real 2023
+    rows moved to the year, re-published monthly with every figure a little higher each month."""
+    import hashlib
+
+    import pandas as pd
+
+    from darien import contract
+
+    for i in range(start, start + count):
+        year, month = 1990 + i // 12, i % 12 + 1
+        year += year >= 2023  # never 2023, the year measured
+        frame = real.rows.copy()
+        sha = hashlib.sha256(f"bench {year}-{month}".encode()).hexdigest()
+        frame["year"], frame["persons"] = year, frame["persons"] + month
+        frame["as_of"] = pd.Timestamp(date(year, month, 28))
+        url = f"http://127.0.0.1/bench/{year}-{month}.pdf"
+        frame["preliminary"], frame["source_sha256"], frame["source_url"] = month < 12, sha, url
+        yield contract.Batch(source_url=url, source_sha256=sha,
+                             year=year, as_of=date(year, month, 28), preliminary=month < 12,
+                             rows=frame.astype(contract.COLUMNS), reconciliation=real.reconciliation)
+
+
+def withdraw(engine, batch) -> None:
+    """Take a published version out again, so that the same publish can be timed once more."""
+    with engine.begin() as conn:
+        for table in ("darien_transit", "darien_transit_history", "etl_version_rows", "etl_slices"):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE year = {batch.year}")
+        for table, column in (("etl_loads", "source_sha256"), ("etl_documents", "sha256")):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {column} = '{batch.source_sha256}'")
+
+
+def scale_cases(p: Profile, work: Path) -> list[Row]:
+    """The real 2023 PDF published into a warehouse holding p.held[0], then p.held[1], versions of other years."""
+    import sqlalchemy as sa
+
+    import load
+    import transform
+
+    real = transform.parse_document(corpus.SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf")
+    small, large = p.held
+    admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    folder = Path(tempfile.mkdtemp(dir=work))
+    urls = {"DuckDB": f"duckdb:///{folder / 'scale.duckdb'}",
+            "PostgreSQL": f"{PG_BASE}?options=-csearch_path%3D{schema}"}
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    rows = []
+    try:
+        for name, url in urls.items():
+            engine = load.connect(url)
+            load.ensure_schema(engine)
+            samples = {}
+            for start, count in ((0, small), (small, large - small)):
+                for batch in other_years(real, count, start):
+                    load.publish(engine, batch)
+                times = []
+                for _ in range(p.db_reps + 1):
+                    times.append(timed(lambda: load.publish(engine, real)))
+                    withdraw(engine, real)
+                samples[start + count] = times[1:]  # the first warms the caches
+            engine.dispose()
+            rows.append(at_most(samples[large], samples[small],
+                                f"publish the real 2023 PDF, {name}: {large} vs {small} versions held",
+                                1.2, p.quick))
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+        shutil.rmtree(folder)
+    return rows
+
+
 # ------------------------------------------------------------------ report
 
 def machine() -> dict:
@@ -512,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition, no goals judged")
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"JSON output (default {RESULTS})")
+    parser.add_argument("--only", choices=("parse", "publish", "flows"),
+                        help="run one group of cases: parse, publish (bulk and scale) or flows")
     args = parser.parse_args(argv)
     p = QUICK if args.quick else FULL
     started = time.perf_counter()
@@ -519,11 +596,14 @@ def main(argv: list[str] | None = None) -> int:
     with bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
         work = Path(tmp)
         with PrefectServer(work / "prefect") as server:
-            if not p.quick:
+            if not p.quick and args.only in (None, "flows"):
                 server.ready()  # its start-up would otherwise disturb the timings of a full run
-            steps = (lambda: [parse_case(p)], lambda: publish_cases(p, work),
-                     lambda: flow_cases(p, work, server.ready()))
-            for step in steps:
+            steps = {"parse": lambda: [parse_case(p)],
+                     "publish": lambda: publish_cases(p, work) + scale_cases(p, work),
+                     "flows": lambda: flow_cases(p, work, server.ready())}
+            for group, step in steps.items():
+                if args.only not in (None, group):
+                    continue
                 for row in step():
                     rows.append(row)
                     print(f"  {row.case}: {row.ratio:.2f}× ({_fmt(row.baseline_s)} → {_fmt(row.case_s)})",

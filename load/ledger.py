@@ -12,8 +12,8 @@ from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 
-from darien.contract import LEDGER_STATUSES, DocumentVersion
-from load.schema import documents
+from darien.contract import LEDGER_STATUSES, Batch, DocumentVersion
+from load.schema import documents, loads
 
 NO_FILE = ""
 _FETCH_STATUS = {"refused": "refused", "failed": "failed"}
@@ -142,6 +142,35 @@ def set_status(engine: sa.Engine | sa.Connection, url: str, sha256: str, status:
         return
     with engine.begin() as conn:
         _upsert(conn, url, sha256, {"first_seen_at": now, "last_checked_at": now}, changes)
+
+
+def mark_loaded(conn: sa.Connection, batch: Batch, pipeline_version: str, *,
+                validation: dict | None = None, docs_url: str | None = None,
+                only_if_changed: bool = False) -> None:
+    """Mark a published version loaded, with what its parse and validation said (`only_if_changed`: no write if it already is)."""
+    if only_if_changed:
+        row = conn.execute(sa.select(documents.c.status, documents.c.pipeline_version)
+                           .where(_key(batch.source_url, batch.source_sha256))).first()
+        if row is not None and tuple(row) == ("loaded", pipeline_version):
+            return
+    set_status(conn, batch.source_url, batch.source_sha256, "loaded",
+               pipeline_version=pipeline_version, validation=validation, docs_url=docs_url,
+               unknown_tables=batch.unknown_tables, year=batch.year, as_of=batch.as_of,
+               preliminary=batch.preliminary, modified_at=batch.modified_at)
+
+
+def last_load(conn: sa.Connection, sha256: str) -> sa.Row | None:
+    """The newest load of these bytes (load_id, pipeline_version), or None if they were never published."""
+    return conn.execute(
+        sa.select(loads.c.load_id, loads.c.pipeline_version)
+        .where(loads.c.source_sha256 == sha256)
+        .order_by(loads.c.started_at.desc()).limit(1)
+    ).first()
+
+
+def record_load(conn: sa.Connection, **values) -> None:
+    """Add one row to `etl_loads`: a publish, its counts and whether the version was superseded."""
+    conn.execute(sa.insert(loads).values(**values))
 
 
 def latest_by_url(engine: sa.Engine) -> dict[str, DocumentVersion]:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from darien import contract
-from load import dimensions
+from load import dimensions, schema_v6
 from load.warehouse import duckdb_path
 
 metadata = sa.MetaData()
@@ -76,7 +76,9 @@ history = sa.Table(
     # rewritten a slice at a time cost more than every lookup it served (issue 7).
 )
 
-# Which document versions published which (year, breakdown) slice, with their ranking keys.
+# One row per version slice: which document version published which (year, breakdown) slice,
+# with the keys that rank it among the slice's versions and its lineage. `as_of` and
+# `preliminary` are the slice's own, read from its rows, so that one document may span years.
 slices = sa.Table(
     "etl_slices", metadata,
     sa.Column("year", sa.Integer, nullable=False),
@@ -90,6 +92,25 @@ slices = sa.Table(
     sa.Column("pipeline_version", sa.String, nullable=False),
     sa.Column("load_id", sa.String, nullable=False),
     sa.PrimaryKeyConstraint("year", "breakdown", "source_sha256"),
+)
+
+# Every cell of every published version, as the version printed it: the facts darien_transit and
+# darien_transit_history are derived from (load/derive.py). Rows are never updated; a version
+# re-parsed under another pipeline version deletes and re-inserts its own.
+version_rows = sa.Table(
+    "etl_version_rows", metadata,
+    sa.Column("source_sha256", sa.String, nullable=False),
+    *_cell_columns(),
+    sa.Column("label", sa.String, nullable=False),
+    sa.Column("persons", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.String),
+    sa.Column("source_table", sa.String, nullable=False),
+    sa.Column("source_page", sa.Integer, nullable=False),
+    # No key: publish refuses a document giving one cell twice. A version's rows are stored
+    # together, so DuckDB finds a slice's versions by its zone maps and PostgreSQL by a BRIN
+    # index of block ranges: a B-tree doubled the cost of staging a million rows.
+    sa.Index("ix_version_rows_slice", "year", "breakdown", "source_sha256", postgresql_using="brin",
+             postgresql_with={"autosummarize": "on"}).ddl_if(dialect="postgresql"),
 )
 
 # The ledger: one row per document version. A fetch that stored nothing has sha256 ''.
@@ -160,7 +181,9 @@ VIEWS = {
 
 
 def _v1_tables(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[transit, history, slices, documents, loads], checkfirst=True)
+    frozen = schema_v6
+    tables = [frozen.transit, frozen.history, frozen.slices, frozen.documents, frozen.loads]
+    frozen.metadata.create_all(conn, tables=tables, checkfirst=True)
 
 
 def _v2_views_and_indexes(conn: sa.Connection) -> None:
@@ -179,7 +202,7 @@ def _v4_republish_and_history_without_key(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE darien_transit_history"
                              " DROP CONSTRAINT IF EXISTS darien_transit_history_pkey"))
         return
-    _duckdb_drop_key(conn, history)
+    _duckdb_drop_key(conn, schema_v6.history)
 
 
 def _duckdb_drop_key(conn: sa.Connection, table: sa.Table) -> None:
@@ -195,7 +218,7 @@ def _duckdb_drop_key(conn: sa.Connection, table: sa.Table) -> None:
 
 def _v5_duckdb_current_without_key(conn: sa.Connection) -> None:
     if conn.dialect.name == "duckdb":
-        _duckdb_drop_key(conn, transit)
+        _duckdb_drop_key(conn, schema_v6.transit)
 
 
 def _v6_ledger_refused_and_pruned(conn: sa.Connection) -> None:
@@ -210,8 +233,22 @@ def _v6_ledger_refused_and_pruned(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
 
 
-# Version -> the step that brings a warehouse from version-1 to it. Steps must be safe to
-# run on tables already created at their latest shape (a new warehouse runs every step).
+TRANSIT_FILLFACTOR = 50  # percent of a darien_transit page filled by inserts, on PostgreSQL
+
+
+def _v7_version_rows(conn: sa.Connection) -> None:
+    from load import derive  # derive reads this module's tables
+
+    version_rows.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        # Room in every page for a second version of each row: a publish that takes a slice over
+        # rewrites its unchanged rows' lineage as HOT updates, without touching the key's index.
+        conn.exec_driver_sql(f"ALTER TABLE {transit.name} SET (fillfactor = {TRANSIT_FILLFACTOR})")
+    derive.migrate(conn)
+
+
+# Version -> the step that brings a warehouse from version-1 to it. Steps 1-6 create and alter
+# the frozen shapes of load/schema_v6.py; a new warehouse runs every step.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _v1_tables,
     2: _v2_views_and_indexes,
@@ -219,6 +256,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     4: _v4_republish_and_history_without_key,
     5: _v5_duckdb_current_without_key,
     6: _v6_ledger_refused_and_pruned,
+    7: _v7_version_rows,  # etl_version_rows, filled from the warehouse and checked (issue 14)
 }
 LATEST = max(MIGRATIONS)
 

@@ -155,6 +155,11 @@ def test_migrations_4_and_5_drop_keys_and_keep_rows(warehouse_url):
         conn.execute(sa.text(
             "INSERT INTO etl_slices VALUES (2023, 'total', :s, 'u', DATE '2023-08-31', TRUE, NULL,"
             " NULL, :pv, 'l1')"), {"s": sha("v1"), "pv": PIPELINE_VERSION})
+        # The current row too: migration 7 checks that the tables derive from the versions' rows.
+        conn.execute(sa.text(
+            "INSERT INTO darien_transit VALUES (2023, 8, 'total', 'total', 'Total', 81946, NULL,"
+            " TRUE, DATE '2023-08-31', 'u', :s, 'Cuadro', 1, :pv, 'l1', CURRENT_TIMESTAMP)"),
+            {"s": sha("v1"), "pv": PIPELINE_VERSION})
         conn.execute(sa.text(
             "INSERT INTO etl_loads VALUES ('l1', NULL, 'u', :s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
             " 1, 0, 0, 0, FALSE)"), {"s": sha("v1")})
@@ -179,6 +184,14 @@ def test_duckdb_current_table_loses_its_key_and_keeps_rows_and_views(duckdb_url)
         conn.execute(sa.text(
             "INSERT INTO darien_transit VALUES (2023, 8, 'total', 'total', 'Total', 81946, NULL,"
             " TRUE, DATE '2023-08-31', 'u', 's', 'Cuadro', 1, 'pv', 'l1', CURRENT_TIMESTAMP)"))
+        # Its version and history, which migration 7 checks the current row against.
+        conn.execute(sa.text(
+            "INSERT INTO etl_slices VALUES (2023, 'total', 's', 'u', DATE '2023-08-31', TRUE, NULL,"
+            " NULL, 'pv', 'l1')"))
+        conn.execute(sa.text(
+            "INSERT INTO darien_transit_history VALUES (2023, 8, 'total', 'total', 81946, 'Total',"
+            " NULL, TRUE, DATE '2023-08-31', DATE '2023-08-31', NULL, NULL, 'u', 's', 'Cuadro', 1,"
+            " 'pv', 'l1', CURRENT_TIMESTAMP)"))
         assert conn.execute(sa.text(
             "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = 'darien_transit'"
             " AND constraint_type = 'PRIMARY KEY'")).scalar() == 1

@@ -27,7 +27,8 @@ def _assert_current_is(engine, batch) -> None:
 def _empty(engine) -> None:
     """Empty every table a publish writes, to publish the same documents again from scratch."""
     with engine.begin() as conn:
-        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads"):
+        for table in ("darien_transit", "darien_transit_history", "etl_slices", "etl_version_rows",
+                      "etl_documents", "etl_loads"):
             conn.execute(sa.text(f"DELETE FROM {table}"))
 
 

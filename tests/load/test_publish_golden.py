@@ -2,6 +2,11 @@
 
 The golden files were written by the publish code of commit fae763f (before publishing became a
 derivation, issue 14). Regenerate only on purpose: DARIEN_REGENERATE_PUBLISH_GOLDEN=1.
+
+One difference from that code is intended and applied to its golden file below: a history row
+re-created for a later version whose value matched an earlier version's (the final's July VEN,
+when August is published after it) now carries the later version's own table and page; the
+old code copied the earlier version's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sqlalchemy as sa
 
 import load
 from darien.contract import PIPELINE_VERSION
+from load_batches import sha
 from publish_sequences import sequences
 from real_documents import SAMPLES
 
@@ -46,7 +52,21 @@ def _portable(value: str) -> str:
 
 
 def expected(name: str, table: str) -> str:
-    return (GOLDEN / f"{name}.{table}.csv").read_text()
+    text = (GOLDEN / f"{name}.{table}.csv").read_text()
+    if (name, table) == ("own_table_late_middle", "darien_transit_history"):
+        text = _own_table_and_page(text)
+    return text
+
+
+def _own_table_and_page(text: str) -> str:
+    """The intended difference: the final's re-created July VEN row gets the final's table and page."""
+    lines = text.splitlines(keepends=True)
+    recreated = [i for i, line in enumerate(lines)
+                 if line.startswith("2023,7,country,VEN,50,") and f",{sha('dec')},Cuadro No. 001,1," in line]
+    assert len(recreated) == 1, "the golden file has the old code's copied table and page once"
+    i = recreated[0]
+    lines[i] = lines[i].replace(f",{sha('dec')},Cuadro No. 001,1,", f",{sha('dec')},Cuadro No. 003,2,")
+    return "".join(lines)  # rows differ before the table column: the order holds
 
 
 @pytest.mark.parametrize("name", NAMES)
