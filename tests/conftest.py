@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from real_documents import REAL_2022, REAL_2023
-from warehouse import pg_schema
+from tests.real_documents import REAL_2022, REAL_2023
+from tests.warehouse import pg_schema
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")

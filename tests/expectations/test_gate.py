@@ -13,7 +13,7 @@ import expectations
 from darien.contract import SUITES_VERSION
 from expectations import context as gate_context
 from expectations.suites import SUITES, fingerprint
-from sample_batches import region_2022
+from tests.expectations.sample_batches import region_2022
 
 # The digest of every suite's definition for each SUITES_VERSION. A change to a suite (or to
 # pycountry's list of countries) changes it: bump contract.SUITES_VERSION, so that documents
@@ -81,7 +81,7 @@ def test_two_processes_share_one_fresh_context(tmp_path):
         import sys
         from pathlib import Path
         import expectations
-        from sample_batches import region_2022
+        from tests.expectations.sample_batches import region_2022
         verdict = expectations.validate(region_2022(), gx_dir=Path(sys.argv[1]), docs_dir=Path(sys.argv[2]))
         print(verdict.success, verdict.docs_url)
     """

@@ -8,7 +8,7 @@ import pandas as pd
 
 import expectations
 from expectations import Verdict
-from sample_batches import SHA_2022, URL_2022, region_2022
+from tests.expectations.sample_batches import SHA_2022, URL_2022, region_2022
 
 
 def _verdict(line: str) -> Verdict:

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import pytest
-from sample_batches import make_batch, region_2022, set_where, with_rows
+from tests.expectations.sample_batches import make_batch, region_2022, set_where, with_rows
 
 import expectations
 from expectations import context as gate_context

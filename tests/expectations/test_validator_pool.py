@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from sample_batches import region_2022, set_where, with_rows
+from tests.expectations.sample_batches import region_2022, set_where, with_rows
 
 import expectations
 

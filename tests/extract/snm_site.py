@@ -14,9 +14,10 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-PDF_2022 = (SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf").read_bytes()
-PDF_2023 = (SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf").read_bytes()
+from tests.real_documents import REAL_2022, REAL_2023
+
+PDF_2022 = REAL_2022.read_bytes()
+PDF_2023 = REAL_2023.read_bytes()
 
 
 class Publication:

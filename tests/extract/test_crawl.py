@@ -9,7 +9,7 @@ import time
 from werkzeug.wrappers import Request, Response
 
 import extract
-from snm_site import PDF_2022, PDF_2023, Publication, joomla_site, landing_names, page, wordpress_site
+from tests.extract.snm_site import PDF_2022, PDF_2023, Publication, joomla_site, landing_names, page, wordpress_site
 
 sha = lambda body: hashlib.sha256(body).hexdigest()  # noqa: E731
 DARIEN_TABLE = page(body="<h2>Tránsito irregular por Darién 2024</h2><table><tr><th>País</th><th>Total</th></tr>"

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 import extract
-import snm_documents as snm
+from tests import snm_documents as snm
 import transform
-from snm_site import (
-    JOOMLA_DOCS, PDF_2022, PDF_2023, SAMPLES, WORDPRESS_DOCS, expected, joomla_site, page, requests_to,
+from tests.extract.snm_site import (
+    JOOMLA_DOCS, PDF_2022, PDF_2023, WORDPRESS_DOCS, expected, joomla_site, page, requests_to,
     serve_page, wordpress_site,
 )
+from tests.real_documents import SAMPLES
 
 REPUBLICATION = Path(__file__).resolve().parents[1] / "fixtures" / "republication" / "irreg_darien_nat.rda"
 

@@ -10,7 +10,8 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 import extract
-from snm_site import PDF_2022, PDF_2023, SAMPLES, Publication, landing_names, requests_to
+from tests.extract.snm_site import PDF_2022, PDF_2023, Publication, landing_names, requests_to
+from tests.real_documents import SAMPLES
 
 sha = lambda body: hashlib.sha256(body).hexdigest()  # noqa: E731
 PATH_2023 = "/images/img2023/pdf/IRREGULARES_POR_ DARIÉN_2023.pdf"  # as the server sees it, decoded

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from darien.sniff import HEAD_BYTES, PDF_WINDOW, sniff
-from snm_site import PDF_2022, PDF_2023
+from tests.extract.snm_site import PDF_2022, PDF_2023
 
 WORDPRESS_HEAD = (b"<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"UTF-8\">\n"
                   b"<style>" + b".x{color:red}" * 2000 + b"</style>\n</head>")

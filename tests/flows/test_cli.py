@@ -11,7 +11,7 @@ import textwrap
 import pandas as pd
 
 from darien import cli
-from warehouse import query
+from tests.warehouse import query
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:

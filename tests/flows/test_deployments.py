@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from warehouse import pg_schema, query
+from tests.warehouse import pg_schema, query
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from flows.nightly import nightly
-from warehouse import query
+from tests.warehouse import query
 
 # What the 2022 PDF prints (Cuadro No. 003, page 2): Venezuela 150,327 for the year, 38,399 in September.
 VENEZUELA_2022_TOTAL = 150_327

@@ -10,8 +10,8 @@ import load
 import report
 from darien import cli
 from flows.backfill import backfill
-from snm_documents import document_spec, write_pdf
-from warehouse import query
+from tests.snm_documents import document_spec, write_pdf
+from tests.warehouse import query
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 import load
-import snm_documents as snm
-from real_documents import REAL_2022
+from tests import snm_documents as snm
+from tests.real_documents import REAL_2022
 from darien import cli
 from darien.contract import PIPELINE_VERSION
-from warehouse import query
+from tests.warehouse import query
 
 
 def _text_pdf(path, *lines: str):

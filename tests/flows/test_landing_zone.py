@@ -13,9 +13,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from real_documents import REAL_2022, REAL_2023
+from tests.real_documents import REAL_2022, REAL_2023
 from darien import cli
-from warehouse import query
+from tests.warehouse import query
 
 TOTALS = {2022: 248_284, 2023: 333_704}  # the documents' Total rows
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from load_batches import final_2023
+from tests.load.load_batches import final_2023
 
-REAL_2023 = Path(__file__).resolve().parents[2] / "samples" / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
+from tests.real_documents import REAL_2023
 
 
 @pytest.fixture(scope="session")

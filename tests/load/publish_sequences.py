@@ -6,7 +6,7 @@ from datetime import date
 from itertools import permutations
 
 from darien import contract
-from load_batches import make_batch, rows, sha
+from tests.load.load_batches import make_batch, rows, sha
 
 
 def three_versions(*, final_table: str = "Cuadro No. 001", final_page: int = 1,

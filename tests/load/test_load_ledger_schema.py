@@ -14,7 +14,7 @@ import load
 from darien.contract import PIPELINE_VERSION, DocumentVersion
 from load import ledger
 from load.schema import LATEST, current_version, transit
-from load_batches import make_batch, rows, sha
+from tests.load.load_batches import make_batch, rows, sha
 
 INDEX = "https://www.migracion.gob.pa/estadisticas/"
 URL = "https://www.migracion.gob.pa/wp-content/uploads/IRREGULARES-POR-DARIEN-AGOSTO.pdf"

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 import load
-from load_batches import snapshot
+from tests.load.load_batches import snapshot
 
 CHILD = Path(__file__).with_name("load_child.py")
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 import load
 from darien import contract
-from load_batches import MOVED, current, make_batch, rows, sha, snapshot
+from tests.load.load_batches import MOVED, current, make_batch, rows, sha, snapshot
 
 
 def _expected(batch: contract.Batch) -> pd.DataFrame:

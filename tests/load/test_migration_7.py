@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 import load
 from load.schema import current_version
-from load_batches import snapshot
-from publish_sequences import reparsed, three_versions
-from warehouse import pg_schema
-from warehouse_dump import DUMP_V6, restore
+from tests.load.load_batches import snapshot
+from tests.load.publish_sequences import reparsed, three_versions
+from tests.warehouse import pg_schema
+from tests.load.warehouse_dump import DUMP_V6, restore
 
 TABLES = ("darien_transit", "darien_transit_history", "etl_slices", "etl_documents", "etl_loads")
 DUMP_PIPELINE_VERSION = "parser-1+suites-1"  # the pipeline version of the commit that wrote the dump

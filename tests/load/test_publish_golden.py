@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 import load
 from darien.contract import PIPELINE_VERSION
-from load_batches import sha
-from publish_sequences import sequences
-from real_documents import SAMPLES
+from tests.load.load_batches import sha
+from tests.load.publish_sequences import sequences
+from tests.real_documents import SAMPLES
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "publish"
 NAMES = ("prelim_final", "final_prelim", "three_012", "three_021", "three_102", "three_120",

@@ -70,9 +70,9 @@ def _write_v6() -> None:
     import load
     import transform
     from load.schema import LATEST
-    from load_batches import final_2023
-    from publish_sequences import reparsed, three_versions
-    from real_documents import REAL_2022, REAL_2023
+    from tests.load.load_batches import final_2023
+    from tests.load.publish_sequences import reparsed, three_versions
+    from tests.real_documents import REAL_2022, REAL_2023
 
     if LATEST != 6:
         raise SystemExit(f"the schema is at version {LATEST}: this dump is of a version-6 warehouse"

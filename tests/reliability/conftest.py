@@ -18,8 +18,7 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 if str(_ROOT / "tests") not in sys.path:
     sys.path.append(str(_ROOT / "tests"))
-REAL_2022 = _ROOT / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
-REAL_2023 = _ROOT / "samples" / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
+from tests.real_documents import REAL_2022, REAL_2023
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +108,7 @@ def snm_site() -> Site:
 @pytest.fixture(scope="session")
 def clean_run(snm_site, prefect_api, tmp_path_factory) -> tuple[str, Path]:
     """One uninterrupted `darien run` of the site into DuckDB: the state every other run must end in."""
-    from runs import darien, darien_environment, finish, run_args
+    from tests.reliability.runs import darien, darien_environment, finish, run_args
 
     folder = tmp_path_factory.mktemp("clean")
     url = f"duckdb:///{folder / 'warehouse.duckdb'}"
@@ -122,6 +121,6 @@ def clean_run(snm_site, prefect_api, tmp_path_factory) -> tuple[str, Path]:
 @pytest.fixture(scope="session")
 def darien_env(prefect_api) -> dict[str, str]:
     """The environment of a `darien` subprocess: the session's Prefect server, no DARIEN_* of the caller."""
-    from runs import darien_environment
+    from tests.reliability.runs import darien_environment
 
     return darien_environment(prefect_api)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from warehouse import query  # noqa: F401  (tests import it from here too)
+from tests.warehouse import query  # noqa: F401  (tests import it from here too)
 
 DARIEN = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "darien")
 

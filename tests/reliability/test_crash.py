@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from runs import (assert_refused, darien, descendants, finish, has_open, race, run_args, start_waiting,
+from tests.reliability.runs import (assert_refused, darien, descendants, finish, has_open, race, run_args, start_waiting,
                   statuses, table_contents, wait_for, warehouse_state)
 
 SHA_NAME = re.compile(r"^[0-9a-f]{64}\.pdf$")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_2022 = ROOT / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+from tests.real_documents import REAL_2022
 FETCH = """
 import sys
 from pathlib import Path

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-import snm_documents as snm
+from tests import snm_documents as snm
 import transform
 from darien import contract
 

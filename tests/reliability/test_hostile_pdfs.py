@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import hostile_pdfs as hostile
-import snm_documents as snm
+from tests import hostile_pdfs as hostile
+from tests import snm_documents as snm
 import transform
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_2022 = ROOT / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+from tests.real_documents import REAL_2022
 TIMEOUT_S = 4.0
 VENEZUELA_2022 = 150_327  # Cuadro No. 003 of the 2022 PDF, Venezuela, Total column
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import requests
 
-import snm_documents as snm
-from runs import darien, finish, query, run_args, statuses
-from warehouse import pg_schema
+from tests import snm_documents as snm
+from tests.reliability.runs import darien, finish, query, run_args, statuses
+from tests.warehouse import pg_schema
 
-ROOT = Path(__file__).resolve().parents[2]
-REAL_2022 = ROOT / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+from tests.real_documents import REAL_2022
 PASSWORD = "s3cret-pw"
 INJECTION = "Robert'); DROP TABLE darien_transit;--"
 VENEZUELA_2022 = 150_327  # Cuadro No. 003 of the 2022 PDF

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from runs import (asks_for_advisory_lock, assert_refused, darien, error_lines, finish, finish_unpaused, race,
+from tests.reliability.runs import (asks_for_advisory_lock, assert_refused, darien, error_lines, finish, finish_unpaused, race,
                   run_args, start_waiting, warehouse_state)
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 
-from runs import descendants
+from tests.reliability.runs import descendants
 
-REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+from tests.real_documents import REAL_2022
 
 
 def test_parser_and_validator_workers_exit_when_their_owner_is_killed(tmp_path):

@@ -12,7 +12,7 @@ from extract.links import is_darien_transit, kind_of
 from transform.annual import ANNUAL_COLUMNS, ANNUAL_RECONCILIATION_COLUMNS, read_annual_pdf
 from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError
 
-from annual_documents import Summary, write_summary
+from tests.transform.annual_documents import Summary, write_summary
 
 NAT_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "republication" / "irreg_darien_nat.rda"
 YEARS = list(range(2010, 2020))
@@ -117,7 +117,7 @@ def test_a_page_without_a_table_of_years_fails_in_one_line(tmp_path, figures):
     # Only the chart: bar values, year labels and percentages, no table.
     from reportlab.pdfgen import canvas as pdf
 
-    from annual_documents import _chart
+    from tests.transform.annual_documents import _chart
 
     path = tmp_path / "chart.pdf"
     page = pdf.Canvas(str(path))
@@ -129,7 +129,7 @@ def test_a_page_without_a_table_of_years_fails_in_one_line(tmp_path, figures):
 
 
 def test_a_monthly_snm_table_is_no_table_of_years(tmp_path):
-    import snm_documents as snm
+    from tests import snm_documents as snm
 
     path = snm.write_pdf(snm.document_spec(2023, seed=3), tmp_path / "2023.pdf")
     with pytest.raises(NoTableError):

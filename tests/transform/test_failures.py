@@ -9,9 +9,9 @@ import pytest
 
 import transform
 
-import snm_documents as snm
+from tests import snm_documents as snm
 
-REAL_2022 = Path(__file__).resolve().parents[2] / "samples" / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
+from tests.real_documents import REAL_2022
 
 
 def parse_error(path: Path) -> transform.ParseError:

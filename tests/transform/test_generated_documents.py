@@ -10,7 +10,7 @@ import pytest
 import transform
 from darien import contract
 
-import snm_documents as snm
+from tests import snm_documents as snm
 
 HAITIAN_PARENTS = "Hijos de ciudadanos haitianos cuyos registros de nacimiento corresponde a estos países."
 

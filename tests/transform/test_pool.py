@@ -11,9 +11,7 @@ import pytest
 
 import transform
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-REAL_2022 = SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"
-REAL_2023 = SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf"
+from tests.real_documents import REAL_2022, REAL_2023
 
 
 def test_pool_parses_like_the_process_itself(tmp_path):

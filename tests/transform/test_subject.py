@@ -12,9 +12,9 @@ import pytest
 
 import transform
 
-import hostile_pdfs
-import snm_documents as snm
-from real_documents import REAL_2022, REAL_2023
+from tests import hostile_pdfs
+from tests import snm_documents as snm
+from tests.real_documents import REAL_2022, REAL_2023
 
 
 
