@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import unicodedata
 
-import pycountry
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from darien.contract import BREAKDOWNS, OTHER_COUNTRIES, UNMAPPED
-from darien.countries import ALIASES
+from darien.contract import BREAKDOWNS, UNMAPPED
+from darien.countries import ALIASES, country_codes
 from transform.categories import category
 from transform.countries import country_code, split_marker
 from transform.tables import cell_value
 
 MANY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-ISO3 = {c.alpha_3 for c in pycountry.countries}
+COUNTRIES = set(country_codes())  # ISO 3166-1 alpha-3, XKX, TIB and OTHER
 
 
 def snm_printed(n: int) -> str:
@@ -79,7 +78,7 @@ def test_split_marker_never_raises(label):
 @MANY
 @given(st.text())
 def test_country_mapper_gives_a_code_or_unmapped(label):
-    assert country_code(label) in ISO3 | {OTHER_COUNTRIES, UNMAPPED}
+    assert country_code(label) in COUNTRIES | {UNMAPPED}
 
 
 def _strip_accents(text: str) -> str:
@@ -101,6 +100,6 @@ def test_category_is_allowed_or_unmapped(breakdown, label):
     found = category(breakdown, label)
     allowed = BREAKDOWNS[breakdown]
     if allowed is None:
-        assert found in ISO3 | {OTHER_COUNTRIES, UNMAPPED}
+        assert found in COUNTRIES | {UNMAPPED}
     else:
         assert found in allowed or found == UNMAPPED
