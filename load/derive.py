@@ -13,7 +13,6 @@ Both are tables, refreshed by `refresh` for the slices listed in the temporary t
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -250,24 +249,6 @@ def refresh_history(conn: sa.Connection, f: Figures, load_id: str, now: datetime
         {"load_id": load_id, "now": now})
 
 
-@contextmanager
-def unordered(conn: sa.Connection):
-    """On DuckDB, let the statements inside append rows in any order (their order in a table means nothing).
-
-    With preserve_insertion_order off, DuckDB's threads append as they go instead of ordering
-    their row groups. The connection's setting is restored afterwards.
-    """
-    if conn.dialect.name != "duckdb":
-        yield
-        return
-    order = conn.exec_driver_sql("SELECT current_setting('preserve_insertion_order')").scalar()
-    conn.exec_driver_sql("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"SET preserve_insertion_order = {'true' if order else 'false'}")
-
-
 def bulk_insert(conn: sa.Connection, table: sa.Table, frame, columns, constants: dict | None = None) -> None:
     """Write `frame`'s `columns` (a table column -> frame column mapping, or names) and `constants` into `table`.
 
@@ -292,13 +273,16 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame, columns, constants:
         for i, (c, value) in enumerate(constants.items()):
             exprs.append(f"CAST(:k{i} AS {table.c[c].type.compile(dialect=conn.dialect)})")
             params[f"k{i}"] = value
+        # The rows' order within the table means nothing: let the threads append as they go.
+        order = conn.exec_driver_sql("SELECT current_setting('preserve_insertion_order')").scalar()
+        conn.exec_driver_sql("SET preserve_insertion_order = false")
         raw.register("_bulk_rows", arrow)
         try:
-            with unordered(conn):
-                conn.execute(sa.text(f"INSERT INTO {table.name} ({', '.join(names)})"
-                                     f" SELECT {', '.join(exprs)} FROM _bulk_rows"), params)
+            conn.execute(sa.text(f"INSERT INTO {table.name} ({', '.join(names)})"
+                                 f" SELECT {', '.join(exprs)} FROM _bulk_rows"), params)
         finally:
             raw.unregister("_bulk_rows")
+            conn.exec_driver_sql(f"SET preserve_insertion_order = {'true' if order else 'false'}")
         return
     import pyarrow.csv as pacsv
 
@@ -357,40 +341,22 @@ def append_top(conn: sa.Connection, f: Figures, frame, sha256: str, previous: di
         name = f.current.name
         conn.exec_driver_sql(f"DELETE FROM {name} WHERE {_years(conn, name)} AND EXISTS"
                              f" (SELECT 1 FROM _fresh t WHERE {_on(name, 't', SLICE)})")
-        if conn.dialect.name == "duckdb":
-            # The version's rows were just staged: DuckDB copies them from its own columns, in
-            # one INSERT…SELECT, 2x faster than scanning the Arrow table again.
-            _insert_fresh_current(conn, f, sha256, by_load)
-        else:
-            bulk_insert(conn, f.current, rows, [c.name for c in f.current.columns if c.name not in by_load],
-                        by_load)
-        # Then both copy the current rows just written, in the database: on PostgreSQL 3x faster
-        # than a second COPY, which parses every value again.
+        bulk_insert(conn, f.current, rows, [c.name for c in f.current.columns if c.name not in by_load],
+                    by_load)
         history = [c for c in _derived_columns(f.history) if c not in ("valid_from", "valid_to", "ended_by")]
-        kept = [*history, *SET_BY_LOAD]
-        with unordered(conn):
+        if conn.dialect.name == "duckdb":
+            bulk_insert(conn, f.history, rows,
+                        {**{c: c for c in history if c not in by_load}, "valid_from": "as_of"}, by_load)
+        else:
+            # PostgreSQL copies the current rows just written, server-side: 3x faster than a
+            # second COPY, which parses every value again.
+            kept = [*history, *SET_BY_LOAD]
             conn.exec_driver_sql(
                 f"INSERT INTO {f.history.name} ({', '.join(kept)}, valid_from)"
                 f" SELECT {', '.join(f'{name}.{c}' for c in kept)}, {name}.as_of FROM {name}"
                 f" JOIN _fresh t ON {_on(name, 't', SLICE)} WHERE {_years(conn, name)}")
     counts.unchanged = len(frame) - counts.inserted - counts.updated
     return counts
-
-
-def _insert_fresh_current(conn: sa.Connection, f: Figures, sha256: str, by_load: dict) -> None:
-    """Insert the current rows of the `_fresh` slices from the version `sha256`'s staged rows."""
-    lineage = {c: f":{c}" for c in DOCUMENT_LINEAGE if c != VERSION} | {
-        "as_of": "r.as_of", "preliminary": "r.preliminary", "load_id": ":load_id",
-        "loaded_at": "CAST(:loaded_at AS TIMESTAMP WITH TIME ZONE)"}
-    columns = [c.name for c in f.current.columns]
-    select = [lineage.get(c) or f"v.{c}" for c in columns]
-    with unordered(conn):
-        conn.execute(sa.text(
-            f"INSERT INTO {f.current.name} ({', '.join(columns)}) SELECT {', '.join(select)}"
-            f" FROM {f.rows.name} v JOIN _ranks r ON {_on('v', 'r', (*SLICE, VERSION))}"
-            f" JOIN _fresh t ON {_on('v', 't', SLICE)}"
-            f" WHERE {_years(conn, 'v')} AND v.{VERSION} = :sha"),
-            {**{c: by_load[c] for c in (*DOCUMENT_LINEAGE, *SET_BY_LOAD) if c != VERSION}, "sha": sha256})
 
 
 def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: list, by_load: dict,
