@@ -86,10 +86,11 @@ class Profile:
     months: int
     real: bool
     held: tuple[int, int]  # versions of other years already in the warehouse, small then large
+    scale_reps: int  # timed publishes of the real PDF per warehouse size (each well under a second)
 
 
-FULL = Profile(False, reps=5, flow_reps=3, backfill_reps=1, db_reps=2, rows=1_000_000, years=corpus.YEARS, months=12, real=True, held=(200, 400))
-QUICK = Profile(True, reps=1, flow_reps=1, backfill_reps=1, db_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False, held=(20, 40))
+FULL = Profile(False, reps=5, flow_reps=3, backfill_reps=1, db_reps=2, rows=1_000_000, years=corpus.YEARS, months=12, real=True, held=(200, 400), scale_reps=9)
+QUICK = Profile(True, reps=1, flow_reps=1, backfill_reps=1, db_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False, held=(20, 40), scale_reps=1)
 
 
 # ------------------------------------------------------------------ helpers
@@ -516,7 +517,12 @@ def withdraw(engine, batch) -> None:
 
 
 def scale_cases(p: Profile, work: Path) -> list[Row]:
-    """The real 2023 PDF published into a warehouse holding p.held[0], then p.held[1], versions of other years."""
+    """The real 2023 PDF published into a warehouse holding p.held[0], and one holding p.held[1], versions of other years.
+
+    Both warehouses are filled first; the timed publishes then alternate between them (each
+    publish withdrawn again), so that drift in the machine's load hits both sides alike, and
+    each side's median is over p.scale_reps publishes.
+    """
     import sqlalchemy as sa
 
     import load
@@ -525,33 +531,47 @@ def scale_cases(p: Profile, work: Path) -> list[Row]:
     real = transform.parse_document(corpus.SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf")
     small, large = p.held
     admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    schemas = {held: f"bench_{uuid.uuid4().hex[:12]}" for held in p.held}
     folder = Path(tempfile.mkdtemp(dir=work))
-    urls = {"DuckDB": f"duckdb:///{folder / 'scale.duckdb'}",
-            "PostgreSQL": f"{PG_BASE}?options=-csearch_path%3D{schema}"}
+    urls = {"DuckDB": {held: f"duckdb:///{folder / f'scale{held}.duckdb'}" for held in p.held},
+            "PostgreSQL": {held: f"{PG_BASE}?options=-csearch_path%3D{schema}"
+                           for held, schema in schemas.items()}}
     with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        for schema in schemas.values():
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     rows = []
     try:
-        for name, url in urls.items():
-            engine = load.connect(url)
-            load.ensure_schema(engine)
-            samples = {}
-            for start, count in ((0, small), (small, large - small)):
-                for batch in other_years(real, count, start):
-                    load.publish(engine, batch)
-                times = []
-                for _ in range(p.db_reps + 1):
-                    times.append(timed(lambda: load.publish(engine, real)))
+        for name, by_held in urls.items():
+            engines = {held: load.connect(url) for held, url in by_held.items()}
+            try:
+                for held, engine in engines.items():
+                    load.ensure_schema(engine)
+                    for batch in other_years(real, held):
+                        load.publish(engine, batch)
+
+                def publish_into(held: int):
+                    def run() -> None:
+                        load.publish(engines[held], real)
+                    return run
+
+                for held, engine in engines.items():  # the first publish warms the caches
+                    load.publish(engine, real)
                     withdraw(engine, real)
-                samples[start + count] = times[1:]  # the first warms the caches
-            engine.dispose()
+                samples = {held: [] for held in p.held}
+                for _ in range(p.scale_reps):
+                    for held in p.held:
+                        samples[held].append(timed(publish_into(held)))
+                        withdraw(engines[held], real)
+            finally:
+                for engine in engines.values():
+                    engine.dispose()
             rows.append(at_most(samples[large], samples[small],
                                 f"publish the real 2023 PDF, {name}: {large} vs {small} versions held",
                                 1.2, p.quick))
     finally:
         with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            for schema in schemas.values():
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
         shutil.rmtree(folder)
     return rows
