@@ -8,6 +8,7 @@ server keeps its state in PostgreSQL instead of its default SQLite file.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -53,20 +54,30 @@ def main() -> int:
         print(f"darien: {err}", file=sys.stderr)
         return 2
     env = server_environment()
-    prefect = Path(sys.executable).with_name("prefect")
-    server = subprocess.Popen([prefect, "server", "start", "--host", HOST, "--port", PORT], env=env)
+    # A SIGTERM (a supervisor, a test) stops the server and the deployments as Ctrl-C does:
+    # Python's default would end this process alone and leave both children running.
+    signal.signal(signal.SIGTERM, _interrupt)
+    children: list[subprocess.Popen] = []
     try:
+        children.append(subprocess.Popen(
+            [Path(sys.executable).with_name("prefect"), "server", "start", "--host", HOST, "--port", PORT], env=env))
         wait_until_healthy(env["PREFECT_API_URL"])
         print(f"Prefect UI: http://{HOST}:{PORT}  (Ctrl-C stops the server and the deployments)\n"
               f"nightly on cron {schedule.cron!r} ({schedule.timezone}), backfill on demand; "
               f"runs read {','.join(cfg.sources)} (DARIEN_SOURCE_URL) into {load.safe_url(cfg.warehouse)}",
               flush=True)
-        return subprocess.call([Path(sys.executable).with_name("darien"), "serve"], env=env)
+        children.append(subprocess.Popen([Path(sys.executable).with_name("darien"), "serve"], env=env))
+        return children[-1].wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for child in reversed(children):  # the deployments first, then the server they talk to
+            child.terminate()
+            child.wait(timeout=30)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

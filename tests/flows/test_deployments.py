@@ -112,12 +112,38 @@ def served(tmp_path_factory):
         except requests.RequestException:
             return False
 
+    children = []
     try:
         _wait(serving, 120, "the server and both deployments")
+        children = _children(proc.pid)  # the Prefect server and `darien serve`
+        assert len(children) == 2, children
         yield server
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+    # Stopped as a supervisor stops it (SIGTERM), it stops its server and deployments too.
+    _wait(lambda: not [pid for pid in children if _alive(pid)], 30, "the server's children to exit")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_demand(served):
