@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import load
 from darien import contract
 from tests.load.load_batches import MOVED, current, make_batch, rows, sha, snapshot
+from tests.load.publish_sequences import reparsed, three_versions
 
 
 def _expected(batch: contract.Batch) -> pd.DataFrame:
@@ -120,23 +121,6 @@ def test_same_document_twice_writes_nothing(engine, prelim_2023, final):
     assert _scalar(engine, "SELECT COUNT(*) FROM etl_loads") == 2
 
 
-def _versions():
-    """Three versions of a small 2023 slice: July and August preliminary, and the final."""
-    url = "https://example.test/IRREGULARES_POR_DARIEN_2023.pdf"
-    july = rows((6, "country", "VEN", "Venezuela", 100), (7, "country", "VEN", "Venezuela", 50),
-                (7, "country", "NPL", "Nepal", 5), (7, "country", "OTHER", "Otros Países", 9))
-    august = rows((6, "country", "VEN", "Venezuela", 100), (7, "country", "VEN", "Venezuela", 55),
-                  (7, "country", "NPL", "Nepal", 5), (7, "country", "OTHER", "Otros Países", 9),
-                  (8, "country", "VEN", "Venezuela", 70))
-    final = rows((6, "country", "VEN", "Venezuela", 100), (7, "country", "VEN", "Venezuela", 50),
-                 (7, "country", "OTHER", "Otros Países", 14), (8, "country", "VEN", "Venezuela", 70))
-    return [
-        make_batch(july, url=url, sha256=sha("jul"), as_of=date(2023, 7, 31), preliminary=True),
-        make_batch(august, url=url, sha256=sha("aug"), as_of=date(2023, 8, 31), preliminary=True),
-        make_batch(final, url=url, sha256=sha("dec"), as_of=date(2023, 12, 31), preliminary=False),
-    ]
-
-
 def test_any_order_of_three_versions_gives_one_history(warehouse_url):
     # VEN July goes 50 -> 55 -> 50 and Nepal leaves in the final: a late July in the middle
     # of the ranking must re-create the final's July row (it now differs from August).
@@ -146,7 +130,7 @@ def test_any_order_of_three_versions_gives_one_history(warehouse_url):
         load.ensure_schema(engine)
         _empty(engine)
         for i in order:
-            load.publish(engine, _versions()[i])
+            load.publish(engine, three_versions()[i])
         states.append(snapshot(engine))
         engine.dispose()
     assert all(state == states[0] for state in states)
@@ -162,21 +146,12 @@ def test_any_order_of_three_versions_gives_one_history(warehouse_url):
         (2023, 7, "country", "OTHER", "Otros Países"), (2023, 7, "country", "VEN", "Venezuela")]
 
 
-def _reparsed(batch: contract.Batch, version: str, changes: dict) -> contract.Batch:
-    """The same bytes through another parser version, with `changes` as {(month, category): persons}."""
-    frame = batch.rows.copy()
-    frame["pipeline_version"] = version
-    for (month, category), persons in changes.items():
-        frame.loc[(frame.month == month) & (frame.category == category), "persons"] = persons
-    return contract.Batch(**{**batch.__dict__, "rows": frame.astype(contract.COLUMNS)})
-
-
 def test_same_bytes_new_pipeline_version_replace_the_documents_rows(engine):
-    july, august, final = _versions()
+    july, august, final = three_versions()
     for batch in (july, august, final):
         load.publish(engine, batch)
     # Say parser 2 reads August's VEN July as 51 where parser 1 read 55.
-    fixed = _reparsed(august, "parser-2+suites-1", {(7, "VEN"): 51})
+    fixed = reparsed(august, "parser-2+suites-1", {(7, "VEN"): 51})
     stats = load.publish(engine, fixed)
     assert not stats.noop and stats.superseded  # the final still wins the slice
     # Rebuilt from scratch, the three versions give the same warehouse.
@@ -202,7 +177,7 @@ def test_same_bytes_new_pipeline_version_replace_the_documents_rows(engine):
 def test_new_pipeline_version_of_the_winning_document_republishes_current(engine, prelim_2023, final):
     load.publish(engine, prelim_2023)
     load.publish(engine, final)
-    fixed = _reparsed(final, "parser-2+suites-1", {(12, "VEN"): 1})
+    fixed = reparsed(final, "parser-2+suites-1", {(12, "VEN"): 1})
     stats = load.publish(engine, fixed)
     assert (stats.updated, stats.inserted, stats.deleted, stats.noop) == (1, 0, 0, False)
     _assert_current_is(engine, fixed)
