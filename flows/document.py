@@ -178,7 +178,7 @@ def record_skipped(cfg: Settings, row, reason: str) -> DocumentOutcome:
     try:
         load.ledger.set_status(engine, row.url, row.sha256, "skipped", error=reason,
                                pipeline_version=PIPELINE_VERSION)
-        still_needed = any(r.sha256 == row.sha256 for r in load.ledger.kept(engine))
+        still_needed = bool(load.ledger.kept(engine, row.sha256))
     finally:
         engine.dispose()
     if not still_needed:  # the same bytes may be a kept version under another URL

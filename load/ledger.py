@@ -49,11 +49,6 @@ class LedgerRow:
     docs_url: str | None = None
     pruned_at: datetime | None = None
 
-    @property
-    def kept(self) -> bool:
-        """Whether the landing zone should hold this version's bytes (not skipped, not pruned)."""
-        return self.status != "skipped" and self.pruned_at is None
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -187,7 +182,7 @@ def latest_by_url(engine: sa.Engine) -> dict[str, DocumentVersion]:
             url=url, source=row["source"] or "", fetch="downloaded", sha256=row["sha256"],
             etag=row["etag"], last_modified=row["last_modified"],
             content_type=row["content_type"], bytes=row["bytes"], kind=row["kind"],
-            year=row["year"], kept=row["status"] != "skipped" and row["pruned_at"] is None,
+            year=row["year"], kept=row["status"] != "skipped" and row["pruned_at"] is None,  # as _kept()
         )
         for url, row in newest.items()
     }
@@ -220,10 +215,14 @@ def stored(engine: sa.Engine) -> list[LedgerRow]:
     return _select(engine, documents.c.sha256 != NO_FILE)
 
 
-def kept(engine: sa.Engine) -> list[LedgerRow]:
-    """Every version whose bytes the landing zone should hold: neither skipped nor pruned."""
+def _kept():
     d = documents.c
-    return _select(engine, (d.sha256 != NO_FILE) & (d.status != "skipped") & d.pruned_at.is_(None))
+    return (d.sha256 != NO_FILE) & (d.status != "skipped") & d.pruned_at.is_(None)
+
+
+def kept(engine: sa.Engine, sha256: str | None = None) -> list[LedgerRow]:
+    """Every version whose bytes the landing zone should hold (neither skipped nor pruned), or those of `sha256`."""
+    return _select(engine, _kept() if sha256 is None else _kept() & (documents.c.sha256 == sha256))
 
 
 def mark_pruned(engine: sa.Engine, sha256s: list[str]) -> int:
