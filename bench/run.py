@@ -356,6 +356,7 @@ def synthetic_batch(n: int, sha: str, as_of: date):
         "source_sha256": sha, "source_table": "Cuadro No. 003", "source_page": 2,
         "pipeline_version": contract.PIPELINE_VERSION, "load_id": None,
         "loaded_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
+        "source_kind": "snm",
     }).astype(contract.COLUMNS)
     return contract.Batch(source_url=url, source_sha256=sha, year=2025, as_of=as_of,
                           preliminary=False, rows=rows, reconciliation=contract.empty_reconciliation())

@@ -42,9 +42,20 @@ COLUMNS: dict[str, str] = {
     "pipeline_version": "string",
     "load_id": "string",  # set by load/, empty in a parsed batch
     "loaded_at": "datetime64[us, UTC]",  # set by load/, empty in a parsed batch
+    "source_kind": "string",  # SOURCE_KINDS: whose publication the figure is (added in version 8)
 }
 NULLABLE = frozenset({"note", "load_id", "loaded_at"})
 LINEAGE_SET_BY_LOAD = ("load_id", "loaded_at")
+
+# Who published a figure: SNM's own documents, or a re-publication of SNM's series (IOM's
+# gdidata R package). A year's current figures come from the first kind that gives the year.
+SOURCE_KINDS = ("snm", "republication")
+
+# The annual figures (`darien_transit_annual`): years that only annual figures exist for (SNM's
+# historical summary, the re-publication's 2010-2019). The contract's columns less `month`.
+ANNUAL_TABLE = "darien_transit_annual"
+ANNUAL_KEY = ("year", "breakdown", "category")
+ANNUAL_COLUMNS: dict[str, str] = {name: dtype for name, dtype in COLUMNS.items() if name != "month"}
 
 UNMAPPED = "UNMAPPED"  # a country label no alias or pycountry name explains: never loaded
 
@@ -85,8 +96,10 @@ RECONCILIATION_COLUMNS: dict[str, str] = {
 class Batch:
     """One document version, parsed: what transform/ yields, expectations/ judges, load/ publishes.
 
-    `rows` has the COLUMNS above (load_id and loaded_at empty); `reconciliation` has
-    RECONCILIATION_COLUMNS. The ranking fields decide which document of a year wins:
+    `rows` has the COLUMNS above (load_id and loaded_at empty); `annual` has ANNUAL_COLUMNS
+    (empty for a monthly document); `reconciliation` has RECONCILIATION_COLUMNS. A document may
+    span years: `year`, `as_of` and `preliminary` are its newest year's, the rows carry each
+    year's own. The ranking fields decide which document of a year wins:
     as_of, then final over preliminary, then the PDF's own modification date, then
     first_seen_at (filled from the ledger by the flow, not by the parser).
     """
@@ -98,7 +111,9 @@ class Batch:
     preliminary: bool
     rows: pd.DataFrame
     reconciliation: pd.DataFrame
-    kind: str = "pdf"  # "pdf" | "html"
+    kind: str = "pdf"  # "pdf" | "html" | "rdata"
+    source_kind: str = "snm"  # SOURCE_KINDS; follows the format: R data is the re-publication
+    annual: pd.DataFrame | None = None  # ANNUAL_COLUMNS; None or empty: no annual figures
     modified_at: datetime | None = None
     first_seen_at: datetime | None = None
     unknown_tables: list[str] = field(default_factory=list)
@@ -133,6 +148,13 @@ def empty_rows() -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in COLUMNS.items()})
+
+
+def empty_annual() -> pd.DataFrame:
+    """A zero-row frame with the annual table's columns and dtypes."""
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in ANNUAL_COLUMNS.items()})
 
 
 def empty_reconciliation() -> pd.DataFrame:

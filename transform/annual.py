@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 # the lineage load/ adds. Key (year, breakdown, category); `as_of` is 31 December of the year.
 ANNUAL_COLUMNS: dict[str, str] = {
     name: dtype for name, dtype in COLUMNS.items()
-    if name not in ("month", "source_url", "source_sha256", "pipeline_version", *LINEAGE_SET_BY_LOAD)
+    if name not in ("month", "source_url", "source_sha256", "pipeline_version", "source_kind",
+                    *LINEAGE_SET_BY_LOAD)
 }
 ANNUAL_KEY = ("year", "breakdown", "category")
 

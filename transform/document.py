@@ -156,6 +156,7 @@ def build_batch(printed: PrintedDocument, *, name: str, kind: str, source_url: s
     frame["source_url"] = source_url
     frame["source_sha256"] = sha256
     frame["pipeline_version"] = contract.PIPELINE_VERSION
+    frame["source_kind"] = "snm"
     rows_frame = pd.concat([contract.empty_rows(), frame.astype(
         {k: v for k, v in contract.COLUMNS.items() if k not in contract.LINEAGE_SET_BY_LOAD})],
         ignore_index=True)[list(contract.COLUMNS)].astype(contract.COLUMNS)

@@ -87,6 +87,7 @@ def read_rdata(path: Path, *, source_url: str | None = None, sha256: str | None 
     rows["source_url"] = source_url or path.resolve().as_uri()
     rows["source_sha256"] = sha256 or hashlib.sha256(data).hexdigest()
     rows["pipeline_version"] = contract.PIPELINE_VERSION
+    rows["source_kind"] = "republication"
     rows = pd.concat([contract.empty_rows(), rows], ignore_index=True)
     rows = rows[list(contract.COLUMNS)].astype(contract.COLUMNS)
     annual_rows = pd.concat(annual.values(), ignore_index=True).astype(ANNUAL_COLUMNS)

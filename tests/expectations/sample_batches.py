@@ -53,11 +53,11 @@ def make_batch(rows: list[Row], reconciliation: list[tuple], *, year: int = 2022
             "label": label, "persons": persons, "note": None, "preliminary": False,
             "as_of": pd.Timestamp(date(year, 12, 31)), "source_url": url, "source_sha256": sha256,
             "source_table": table, "source_page": page, "pipeline_version": PIPELINE_VERSION,
-            "load_id": None,
+            "load_id": None, "source_kind": "snm",
         })
-    frame = pd.DataFrame.from_records(records, columns=list(COLUMNS)[:-1])
+    frame = pd.DataFrame.from_records(records, columns=[c for c in COLUMNS if c != "loaded_at"])
     frame["loaded_at"] = pd.Series(pd.NaT, index=frame.index, dtype=COLUMNS["loaded_at"])  # set by load/
-    frame = frame.astype(COLUMNS)
+    frame = frame.astype(COLUMNS)[list(COLUMNS)]
     recon = pd.DataFrame.from_records(reconciliation, columns=list(RECONCILIATION_COLUMNS))
     return Batch(source_url=url, source_sha256=sha256, year=year, as_of=date(year, 12, 31),
                  preliminary=False, rows=frame, reconciliation=recon.astype(RECONCILIATION_COLUMNS))

@@ -27,7 +27,7 @@ def make_batch(frame: pd.DataFrame, *, url: str, sha256: str, as_of: date, preli
                modified_at: datetime | None = None, year: int = 2023) -> contract.Batch:
     """A contract Batch from rows holding at least the cell columns, label and persons."""
     out = frame.reset_index(drop=True).copy()
-    defaults = {"source_table": "Cuadro No. 001", "source_page": 1, "note": pd.NA}
+    defaults = {"source_table": "Cuadro No. 001", "source_page": 1, "note": pd.NA, "source_kind": "snm"}
     for column, value in defaults.items():
         if column not in out:
             out[column] = value
@@ -40,7 +40,7 @@ def make_batch(frame: pd.DataFrame, *, url: str, sha256: str, as_of: date, preli
     out["loaded_at"] = pd.Series(pd.NaT, index=out.index, dtype=contract.COLUMNS["loaded_at"])
     out = out.astype(contract.COLUMNS)[list(contract.COLUMNS)]
     return contract.Batch(source_url=url, source_sha256=sha256, year=year, as_of=as_of,
-                          preliminary=preliminary, rows=out,
+                          preliminary=preliminary, rows=out, source_kind=str(out["source_kind"].iloc[0]) if len(out) else "snm",
                           reconciliation=contract.empty_reconciliation(), modified_at=modified_at)
 
 
