@@ -1,14 +1,17 @@
 """Deriving the current figures and their history from every version's rows, for the slices a publish touches.
 
-The versions of each (year, breakdown) slice are ranked in one place, `RANKING`: by as_of, then
-final over preliminary, then the PDF's own modification date, then when the ledger first saw
-it, then sha256 (so that a tie still has one answer); fetch or load order never decides.
-A figures table's current rows are the top-ranked version's cells of each slice; its history
-has a row wherever a cell's value differs from the version ranked before it (or the cell
-appears), valid until the cell's next change or its disappearance, and closed by that version.
+Each source kind (contract.SOURCE_KINDS: SNM, the re-publication) has its own chain of versions
+of each (year, breakdown) slice. A chain's versions are ranked in one place, `RANKING`: by
+as_of, then final over preliminary, then the PDF's own modification date, then when the ledger
+first saw it, then sha256 (so that a tie still has one answer); fetch or load order never decides.
+A figures table's history has, per chain, a row wherever a cell's value differs from the version
+ranked before it (or the cell appears), valid until the cell's next change or its disappearance,
+and closed by that version. Its current rows are, for each year, the top versions of the chains
+of the first kind in `SOURCE_KINDS` that gives the year any slice (`PRECEDENCE`): while SNM's
+versions hold rows for a year, every breakdown of the year is SNM's, even one SNM's file lacks.
 
-Both are tables, refreshed by `refresh` for the slices listed in the temporary table
-`_touched`, by difference only, in the caller's transaction.
+Both are tables, refreshed for the chains listed in the temporary table `_touched` (which holds
+every chain of the years a publish touches), by difference only, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -18,24 +21,30 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from darien import contract
 from load import schema
 from load.warehouse import WarehouseError
 
-SLICE = ("year", "breakdown")
+SLICE = ("year", "breakdown")  # what a current row belongs to
+CHAIN = (*SLICE, "source_kind")  # what versions are ranked within
 VERSION = "source_sha256"
+# A year's current rows come from the first kind here that gives the year a slice.
+PRECEDENCE = "CASE {0}.source_kind " + " ".join(
+    f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(contract.SOURCE_KINDS)) + " END"
 # Oldest first: the last version of a slice is the one published.
 RANKING = ("as_of", "preliminary DESC", "modified_at NULLS FIRST", "first_seen_at NULLS FIRST",
            VERSION)
 SET_BY_LOAD = ("load_id", "loaded_at")
-DOCUMENT_LINEAGE = ("source_url", VERSION, "pipeline_version")  # one value for all a document's rows
+DOCUMENT_LINEAGE = ("source_url", VERSION, "pipeline_version", "source_kind")  # one value for all a document's rows
 COPY_CHUNK = 100_000  # rows per CSV chunk sent to PostgreSQL's COPY
 TEMP_TABLES = ("_touched", "_ranks", "_refresh", "_history", "_continued", "_changes", "_fresh")
 
 
 @dataclass(frozen=True)
 class Figures:
-    """A figures table derived from version rows: its rows, current and history tables, and its cell within a slice."""
+    """A figures table derived from version rows: its versions' slices and rows, current and history tables, and its cell within a slice."""
 
+    slices: sa.Table
     rows: sa.Table
     current: sa.Table
     history: sa.Table
@@ -44,6 +53,12 @@ class Figures:
 
     @property
     def key(self) -> tuple[str, ...]:
+        """A version row's (and a history row's) cell within its chain."""
+        return (*CHAIN, *self.cell)
+
+    @property
+    def current_key(self) -> tuple[str, ...]:
+        """The current table's key: one row per cell, of whichever kind is current."""
         return (*SLICE, *self.cell)
 
     @property
@@ -53,7 +68,9 @@ class Figures:
         return tuple(c.name for c in self.rows.columns if c.name not in taken)
 
 
-TRANSIT = Figures(schema.version_rows, schema.transit, schema.history, cell=("month", "category"))
+TRANSIT = Figures(schema.slices, schema.version_rows, schema.transit, schema.history, cell=("month", "category"))
+ANNUAL = Figures(schema.annual_slices, schema.annual_version_rows, schema.transit_annual, schema.annual_history,
+                 cell=("category",))
 
 
 def _on(a: str, b: str, columns) -> str:
@@ -70,43 +87,68 @@ def _differs(f: Figures, a: str, b: str) -> str:
     return "(" + " OR ".join(f"{a}.{c} IS DISTINCT FROM {b}.{c}" for c in f.values) + ")"
 
 
-def _ranked(within: str) -> str:
-    """SQL: the versions of the slices in table `within`, with their rank (1 the oldest) and the slice's count."""
-    part = ", ".join(f"s.{c}" for c in SLICE)
+def _ranked(f: Figures, within: str) -> str:
+    """SQL: the versions of the chains in table `within`, with their rank in the chain (1 the oldest), the
+    chain's count, and `chosen`: whether their kind is the one current for their year among `within`'s chains."""
+    part = ", ".join(f"s.{c}" for c in CHAIN)
     order = ", ".join(f"s.{c}" for c in RANKING)
+    precedence = PRECEDENCE.format("s")
     return (f"SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {order}) AS version_rank,"
-            f" COUNT(*) OVER (PARTITION BY {part}) AS versions"
-            f" FROM {schema.slices.name} s JOIN {within} t ON {_on('s', 't', SLICE)}")
+            f" COUNT(*) OVER (PARTITION BY {part}) AS versions,"
+            f" {precedence} = MIN({precedence}) OVER (PARTITION BY s.year) AS chosen"
+            f" FROM {f.slices.name} s JOIN {within} t ON {_on('s', 't', CHAIN)}")
 
 
-def touch(conn: sa.Connection, slices: list[tuple]) -> None:
-    """Create `_touched`, the slices a publish will refresh, from (year, breakdown) tuples."""
-    conn.exec_driver_sql("CREATE TEMP TABLE _touched (year INTEGER, breakdown VARCHAR)")
-    _insert_slices(conn, "_touched", slices)
+def touch(conn: sa.Connection, f: Figures, chains: list[tuple]) -> None:
+    """Create `_touched`: the chains (year, breakdown, source_kind) a publish changes, and every other chain of their years.
+
+    A year's current kind is chosen among all its chains, so all of them are ranked.
+    """
+    conn.exec_driver_sql("CREATE TEMP TABLE _touched (year INTEGER, breakdown VARCHAR, source_kind VARCHAR)")
+    insert_rows(conn, "_touched", chains)
+    years = sorted({int(year) for year, *_ in chains})
+    if years:
+        conn.exec_driver_sql(
+            f"INSERT INTO _touched SELECT DISTINCT {', '.join('s.' + c for c in CHAIN)} FROM {f.slices.name} s"
+            f" WHERE s.year IN ({', '.join(map(str, years))})"
+            f" AND NOT EXISTS (SELECT 1 FROM _touched t WHERE {_on('s', 't', CHAIN)})")
 
 
-def _insert_slices(conn: sa.Connection, table: str, slices: list[tuple]) -> None:
-    if not slices:
+def insert_rows(conn: sa.Connection, table: str, rows: list[tuple]) -> None:
+    """Insert `rows` (tuples, as many values as `table` has columns) into a small table by bound parameters."""
+    if not rows:
         return
-    values = ", ".join(f"(:y{i}, :b{i})" for i in range(len(slices)))
-    params = {}
-    for i, (year, breakdown) in enumerate(slices):
-        params |= {f"y{i}": int(year), f"b{i}": str(breakdown)}
+    values = ", ".join("(" + ", ".join(f":v{i}_{j}" for j in range(len(row))) + ")" for i, row in enumerate(rows))
+    params = {f"v{i}_{j}": value.item() if hasattr(value, "item") else value
+              for i, row in enumerate(rows) for j, value in enumerate(row)}
     conn.execute(sa.text(f"INSERT INTO {table} VALUES {values}"), params)
 
 
-def tops(conn: sa.Connection) -> dict[tuple, str]:
-    """The top-ranked version of each touched slice, as etl_slices stands now."""
+@dataclass
+class Tops:
+    """The top version of each touched chain, and the version whose rows are current in each slice."""
+
+    chains: dict[tuple, str]  # (year, breakdown, source_kind) -> sha256
+    current: dict[tuple, str]  # (year, breakdown) -> sha256
+
+
+def _tops(conn: sa.Connection, ranked: str) -> Tops:
     found = conn.exec_driver_sql(
-        f"SELECT year, breakdown, {VERSION} FROM ({_ranked('_touched')}) r"
+        f"SELECT year, breakdown, source_kind, {VERSION}, chosen FROM {ranked} r"
         " WHERE version_rank = versions").all()
-    return {(year, breakdown): sha for year, breakdown, sha in found}
+    return Tops({(year, breakdown, kind): sha for year, breakdown, kind, sha, _ in found},
+                {(year, breakdown): sha for year, breakdown, _, sha, chosen in found if chosen})
 
 
-def rank(conn: sa.Connection) -> dict[tuple, str]:
-    """Rank the touched slices' versions into `_ranks`; return each slice's top version."""
-    conn.exec_driver_sql(f"CREATE TEMP TABLE _ranks AS {_ranked('_touched')}")
-    return tops(conn)
+def tops(conn: sa.Connection, f: Figures) -> Tops:
+    """The touched chains' tops and the touched slices' current versions, as the slices table stands now."""
+    return _tops(conn, f"({_ranked(f, '_touched')})")
+
+
+def rank(conn: sa.Connection, f: Figures) -> Tops:
+    """Rank the touched chains' versions into `_ranks`; return their tops and the current versions."""
+    conn.exec_driver_sql(f"CREATE TEMP TABLE _ranks AS {_ranked(f, '_touched')}")
+    return _tops(conn, "_ranks")
 
 
 def _years(conn: sa.Connection, alias: str) -> str:
@@ -119,11 +161,11 @@ def _version_rows(f: Figures, years: str = "TRUE") -> str:
     """SQL: every row of every ranked version, with the version's rank and its slice's count."""
     columns = ", ".join(f"v.{c}" for c in (*f.key, *f.values, *f.row_lineage))
     return (f"SELECT {columns}, r.version_rank, r.versions FROM {f.rows.name} v"
-            f" JOIN _ranks r ON {_on('v', 'r', (*SLICE, VERSION))} WHERE {years}")
+            f" JOIN _ranks r ON {_on('v', 'r', (*CHAIN, VERSION))} WHERE {years}")
 
 
 def _current_select(f: Figures, columns: list[str], within: str) -> str:
-    """SQL: the current rows of the slices in `within`: the top version's cells with its lineage."""
+    """SQL: the current rows of the slices (year, breakdown) in `within`: the current kind's top version's cells with its lineage."""
     rows = {c.name for c in f.rows.columns} - {VERSION}
     exprs = []
     for c in columns:
@@ -132,8 +174,8 @@ def _current_select(f: Figures, columns: list[str], within: str) -> str:
         else:
             exprs.append(f"{'v' if c in rows else 'r'}.{c}")
     return (f"SELECT {', '.join(exprs)} FROM {f.rows.name} v"
-            f" JOIN _ranks r ON {_on('v', 'r', (*SLICE, VERSION))}"
-            f" JOIN {within} t ON {_on('r', 't', SLICE)} WHERE r.version_rank = r.versions")
+            f" JOIN _ranks r ON {_on('v', 'r', (*CHAIN, VERSION))}"
+            f" JOIN {within} t ON {_on('r', 't', SLICE)} WHERE r.version_rank = r.versions AND r.chosen")
 
 
 def _history_select(f: Figures, columns: list[str], years: str = "TRUE") -> str:
@@ -165,8 +207,8 @@ def _history_select(f: Figures, columns: list[str], years: str = "TRUE") -> str:
     return (f"WITH v AS ({_version_rows(f, years)}), around AS ({around}), points AS ({points}),"
             f" ends AS ({ends})"
             f" SELECT {', '.join(exprs)} FROM ends x"
-            f" JOIN _ranks r ON {_on('r', 'x', SLICE)} AND r.version_rank = x.version_rank"
-            f" LEFT JOIN _ranks e ON {_on('e', 'x', SLICE)} AND e.version_rank = x.next_rank"
+            f" JOIN _ranks r ON {_on('r', 'x', CHAIN)} AND r.version_rank = x.version_rank"
+            f" LEFT JOIN _ranks e ON {_on('e', 'x', CHAIN)} AND e.version_rank = x.next_rank"
             " WHERE x.present")
 
 
@@ -187,30 +229,30 @@ class Counts:
 def refresh_current(conn: sa.Connection, f: Figures, slices: list[tuple], now: datetime) -> Counts:
     """Make the current rows of `slices` their top versions' cells; count the difference.
 
-    `slices` are those whose top version is the publishing one, before or after: in each, every
-    row's lineage changes (another version, or the same under another pipeline version), so
-    replacing the slice writes exactly the difference. Delete and insert measured faster than
+    `slices` (year, breakdown) are those whose current version changes, or is the publishing one
+    before or after: in each, every row's lineage changes (another version, or the same under
+    another pipeline version), so replacing the slice writes exactly the difference. Delete and insert measured faster than
     an UPDATE on both databases (issue 7).
     """
     counts = Counts()
     if not slices:
         return counts
     conn.exec_driver_sql("CREATE TEMP TABLE _refresh (year INTEGER, breakdown VARCHAR)")
-    _insert_slices(conn, "_refresh", slices)
-    desired = _current_select(f, list(f.key) + list(f.values), "_refresh")
-    held = (f"SELECT {', '.join('c.' + c for c in (*f.key, *f.values))} FROM {f.current.name} c"
+    insert_rows(conn, "_refresh", slices)
+    desired = _current_select(f, list(f.current_key) + list(f.values), "_refresh")
+    held = (f"SELECT {', '.join('c.' + c for c in (*f.current_key, *f.values))} FROM {f.current.name} c"
             f" JOIN _refresh t ON {_on('c', 't', SLICE)}")
     if conn.exec_driver_sql(f"{held} LIMIT 1").first() is None:
         counts.inserted = conn.execute(sa.text(f"SELECT COUNT(*) FROM ({desired}) d"),
                                        {"now": now}).scalar()
     else:
-        both = f"c.{f.key[0]} IS NOT NULL AND d.{f.key[0]} IS NOT NULL"
+        both = f"c.year IS NOT NULL AND d.year IS NOT NULL"
         found = conn.execute(sa.text(
-            f"SELECT SUM(CASE WHEN c.{f.key[0]} IS NULL THEN 1 ELSE 0 END),"
+            "SELECT SUM(CASE WHEN c.year IS NULL THEN 1 ELSE 0 END),"
             f" SUM(CASE WHEN {both} AND {_differs(f, 'c', 'd')} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN d.{f.key[0]} IS NULL THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN d.year IS NULL THEN 1 ELSE 0 END),"
             f" SUM(CASE WHEN {both} AND NOT {_differs(f, 'c', 'd')} THEN 1 ELSE 0 END)"
-            f" FROM ({held}) c FULL JOIN ({desired}) d ON {_on('c', 'd', f.key)}"), {"now": now}).one()
+            f" FROM ({held}) c FULL JOIN ({desired}) d ON {_on('c', 'd', f.current_key)}"), {"now": now}).one()
         counts = Counts(*(int(n or 0) for n in found))
         conn.exec_driver_sql(
             f"DELETE FROM {f.current.name} WHERE EXISTS (SELECT 1 FROM _refresh t"
@@ -239,7 +281,7 @@ def refresh_history(conn: sa.Connection, f: Figures, load_id: str, now: datetime
         f" WHERE {years} AND {same} AND {name}.ended_by IS DISTINCT FROM d.ended_by")
     conn.exec_driver_sql(
         f"DELETE FROM {name} WHERE {years}"
-        f" AND EXISTS (SELECT 1 FROM _touched t WHERE {_on(name, 't', SLICE)})"
+        f" AND EXISTS (SELECT 1 FROM _touched t WHERE {_on(name, 't', CHAIN)})"
         f" AND NOT EXISTS (SELECT 1 FROM _history d WHERE {same})")
     conn.execute(sa.text(
         f"INSERT INTO {name} ({', '.join(columns)}, load_id, loaded_at)"
@@ -337,7 +379,7 @@ def append_top(conn: sa.Connection, f: Figures, frame, sha256: str, previous: di
             rows = frame[index.isin(pd.MultiIndex.from_tuples(fresh, names=list(SLICE)))]
         counts.inserted += len(rows)
         conn.exec_driver_sql("CREATE TEMP TABLE _fresh (year INTEGER, breakdown VARCHAR)")
-        _insert_slices(conn, "_fresh", fresh)
+        insert_rows(conn, "_fresh", fresh)
         name = f.current.name
         conn.exec_driver_sql(f"DELETE FROM {name} WHERE {_years(conn, name)} AND EXISTS"
                              f" (SELECT 1 FROM _fresh t WHERE {_on(name, 't', SLICE)})")
@@ -366,13 +408,8 @@ def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: l
                          f" previous VARCHAR, {VERSION} VARCHAR, as_of DATE, preliminary BOOLEAN)")
     mine = {(y, b): (a, p) for y, b, a, p in conn.execute(sa.text(
         f"SELECT year, breakdown, as_of, preliminary FROM _ranks WHERE {VERSION} = :sha"), {"sha": sha256})}
-    values = ", ".join(f"(:y{i}, :b{i}, :p{i}, :s{i}, :a{i}, :f{i})" for i in range(len(continued)))
-    params = {}
-    for i, ((year, breakdown), top) in enumerate(continued):
-        as_of, preliminary = mine[(year, breakdown)]
-        params |= {f"y{i}": int(year), f"b{i}": str(breakdown), f"p{i}": top, f"s{i}": sha256,
-                   f"a{i}": as_of, f"f{i}": bool(preliminary)}
-    conn.execute(sa.text(f"INSERT INTO _continued VALUES {values}"), params)
+    insert_rows(conn, "_continued", [(int(year), str(breakdown), top, sha256, *mine[(year, breakdown)])
+                                     for (year, breakdown), top in continued])
     years = _years(conn, "v")
     carried = (*f.values, *f.row_lineage)
     versions = ", ".join(f"'{s}'" for s in sorted({sha256, *(top for _, top in continued)}))
@@ -405,7 +442,7 @@ def _append_continued(conn: sa.Connection, f: Figures, sha256: str, continued: l
     if changed:
         conn.exec_driver_sql(
             f"DELETE FROM {current} WHERE {_years(conn, current)} AND EXISTS (SELECT 1 FROM _changes c"
-            f" WHERE c.held AND {_on(current, 'c', f.key)})")
+            f" WHERE c.held AND {_on(current, 'c', f.current_key)})")
     # Every other current row of the slice keeps its cell, values, table and page: new lineage only.
     lineage = {c: f":{c}" for c in DOCUMENT_LINEAGE} | {"as_of": "t.as_of", "preliminary": "t.preliminary",
                                                          "load_id": ":load_id",
@@ -454,25 +491,26 @@ def migrate(conn: sa.Connection, f: Figures = TRANSIT) -> None:
     the migration with one line, and the caller's transaction leaves the warehouse as it was.
     """
     drop_temp(conn)
-    conn.exec_driver_sql(f"CREATE TEMP TABLE _touched AS SELECT DISTINCT {', '.join(SLICE)}"
-                         f" FROM {schema.slices.name}")
-    rank(conn)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE _touched AS SELECT DISTINCT {', '.join(CHAIN)}"
+                         f" FROM {f.slices.name}")
+    conn.exec_driver_sql("CREATE TEMP TABLE _refresh AS SELECT DISTINCT year, breakdown FROM _touched")
+    rank(conn, f)
     rows = [c.name for c in f.rows.columns]
     conn.exec_driver_sql(
         f"INSERT INTO {f.rows.name} ({', '.join(rows)}) SELECT {', '.join('c.' + c for c in rows)}"
-        f" FROM {f.current.name} c JOIN _ranks r ON {_on('c', 'r', (*SLICE, VERSION))}"
+        f" FROM {f.current.name} c JOIN _ranks r ON {_on('c', 'r', (*CHAIN, VERSION))}"
         " WHERE r.version_rank = r.versions")
     held = ", ".join(f"h.{c}" if c != VERSION else f"v.{VERSION}" for c in rows)
     conn.exec_driver_sql(
         f"INSERT INTO {f.rows.name} ({', '.join(rows)}) SELECT {held}"
-        f" FROM _ranks v JOIN {f.history.name} h ON {_on('h', 'v', SLICE)}"
-        f" JOIN _ranks hr ON {_on('hr', 'h', SLICE)} AND hr.{VERSION} = h.{VERSION}"
-        f" LEFT JOIN _ranks er ON {_on('er', 'h', SLICE)} AND er.{VERSION} = h.ended_by"
+        f" FROM _ranks v JOIN {f.history.name} h ON {_on('h', 'v', CHAIN)}"
+        f" JOIN _ranks hr ON {_on('hr', 'h', CHAIN)} AND hr.{VERSION} = h.{VERSION}"
+        f" LEFT JOIN _ranks er ON {_on('er', 'h', CHAIN)} AND er.{VERSION} = h.ended_by"
         " WHERE v.version_rank < v.versions AND hr.version_rank <= v.version_rank"
         "  AND (h.ended_by IS NULL OR er.version_rank > v.version_rank)")
     current = _derived_columns(f.current)
     history = _derived_columns(f.history)
-    checks = ((f.current.name, _current_select(f, current, "_touched"), current),
+    checks = ((f.current.name, _current_select(f, current, "_refresh"), current),
               (f.history.name, _history_select(f, history), history))
     for table, derived, columns in checks:
         stored = f"SELECT {', '.join(columns)} FROM {table}"

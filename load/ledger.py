@@ -48,6 +48,7 @@ class LedgerRow:
     validation: dict | None = None
     docs_url: str | None = None
     pruned_at: datetime | None = None
+    accepted_at: datetime | None = None  # an operator accepted this version's regressions (--accept)
 
 
 def _now() -> datetime:

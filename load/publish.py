@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,16 +20,15 @@ import sqlalchemy as sa
 
 from darien import contract
 from load import derive, ledger
-from load.schema import slices, version_rows
 from load.warehouse import WarehouseError
 
 if TYPE_CHECKING:  # imported where a batch is published: a quiet nightly run publishes none
     import pandas as pd
 
-# The columns of a version's rows that the batch gives row by row (the version is the sha256).
-STAGED = tuple(c.name for c in version_rows.columns if c.name != derive.VERSION)
 # A slice's own ranking keys, read from its rows: one document may span years.
 PER_SLICE = ("as_of", "preliminary")
+# The document's own lineage: one value for all its rows.
+DOCUMENT = ("source_url", "source_sha256", "pipeline_version", "source_kind")
 
 
 @dataclass
@@ -51,35 +50,43 @@ class LoadStats:
     noop: bool = False
 
 
-def _document_rows(batch: contract.Batch) -> pd.DataFrame:
-    """The batch's rows, checked: lineage that is the document's own, no nulls, one as_of and status a year."""
-    rows = batch.rows
-    missing = [c for c in (*STAGED, *PER_SLICE, "source_url", "source_sha256", "pipeline_version")
-               if c not in rows.columns]
+def _figures(batch: contract.Batch) -> list[tuple[derive.Figures, pd.DataFrame]]:
+    """Each figures table with the batch's rows for it (the annual rows may be missing: none)."""
+    annual = batch.annual if batch.annual is not None else contract.empty_annual()
+    return [(derive.TRANSIT, batch.rows), (derive.ANNUAL, annual)]
+
+
+def _checked(batch: contract.Batch, f: derive.Figures, rows: pd.DataFrame) -> pd.DataFrame:
+    """The batch's rows for `f`, checked: lineage that is the document's own, no nulls, one as_of
+    and status a year, no cell twice (the table's key holds in every slice it publishes)."""
+    name = batch.source_url
+    staged = [c.name for c in f.rows.columns]
+    missing = [c for c in (*staged, *PER_SLICE, *DOCUMENT) if c not in rows.columns]
     if missing:
-        raise WarehouseError(f"{batch.source_url}: batch lacks columns {', '.join(missing)}")
-    for column, value in {"source_url": batch.source_url, "source_sha256": batch.source_sha256}.items():
-        if len(rows) and not (rows[column] == value).all():
-            raise WarehouseError(f"{batch.source_url}: rows' {column} differs from the document's {value}")
-    if len(rows) and rows["pipeline_version"].nunique(dropna=False) != 1:
-        raise WarehouseError(f"{batch.source_url}: rows carry several pipeline versions")
+        raise WarehouseError(f"{name}: batch lacks columns {', '.join(missing)}")
+    if not len(rows):
+        return rows
+    own = {"source_url": batch.source_url, "source_sha256": batch.source_sha256, "source_kind": batch.source_kind}
+    for column, value in own.items():
+        if not (rows[column] == value).all():
+            raise WarehouseError(f"{name}: rows' {column} differs from the document's {value}")
+    if batch.source_kind not in contract.SOURCE_KINDS:
+        raise WarehouseError(f"{name}: unknown source kind {batch.source_kind!r}")
+    if rows["pipeline_version"].nunique(dropna=False) != 1:
+        raise WarehouseError(f"{name}: rows carry several pipeline versions")
     for column in PER_SLICE:
-        if len(rows) and (rows.groupby("year")[column].nunique(dropna=False) > 1).any():
-            raise WarehouseError(f"{batch.source_url}: rows of one year carry several values of {column}")
-    required = [c for c in STAGED if not version_rows.c[c].nullable] + list(PER_SLICE)
+        if (rows.groupby("year")[column].nunique(dropna=False) > 1).any():
+            raise WarehouseError(f"{name}: rows of one year carry several values of {column}")
+    required = [c for c in staged if not f.rows.c[c].nullable] + list(PER_SLICE)
     nulls = [c for c in required if rows[c].isna().any()]
     if nulls:
-        raise WarehouseError(f"{batch.source_url}: null values in {', '.join(nulls)}")
-    return rows
-
-
-def _check_unique(frame: pd.DataFrame, url: str) -> None:
-    """Refuse a document that gives one cell twice: the contract's key holds in every slice it publishes."""
-    key = list(derive.TRANSIT.key)
-    twice = frame.duplicated(key)
+        raise WarehouseError(f"{name}: null values in {', '.join(nulls)}")
+    twice = rows.duplicated(list(f.current_key))
     if twice.any():
-        year, breakdown, month, category = frame.loc[twice.idxmax(), key]
-        raise WarehouseError(f"{url}: cell {year}-{month:02d} {breakdown}/{category} appears more than once")
+        row = rows.loc[twice.idxmax()]
+        when = f"{row.year}-{row.month:02d}" if "month" in f.cell else f"{row.year}"
+        raise WarehouseError(f"{name}: cell {when} {row.breakdown}/{row.category} appears more than once")
+    return rows
 
 
 def _version_slices(frame: pd.DataFrame) -> list[dict]:
@@ -102,18 +109,19 @@ def _pause_at(point: str) -> None:
             time.sleep(0.05)
 
 
-def _stage(conn: sa.Connection, frame: pd.DataFrame, sha256: str) -> None:
-    """Bulk-load the rows into etl_version_rows: DuckDB scans the frame, PostgreSQL COPYs it."""
-    derive.bulk_insert(conn, version_rows, frame, STAGED, {derive.VERSION: sha256})
+def _stage(conn: sa.Connection, f: derive.Figures, frame: pd.DataFrame, sha256: str, kind: str) -> None:
+    """Bulk-load the rows into the version rows: DuckDB scans the frame, PostgreSQL COPYs it."""
+    document = {derive.VERSION: sha256, "source_kind": kind}
+    derive.bulk_insert(conn, f.rows, frame, [c.name for c in f.rows.columns if c.name not in document], document)
 
 
-def _remove_version(conn: sa.Connection, sha256: str, had: list[tuple]) -> None:
+def _remove_version(conn: sa.Connection, f: derive.Figures, sha256: str, had: list[tuple]) -> None:
     """Delete the rows and slices (`had`) of a version about to be staged again under another pipeline version."""
-    conn.execute(sa.delete(slices).where(slices.c.source_sha256 == sha256))
-    for year, breakdown in had:  # by slice, as PostgreSQL's index finds them
-        conn.execute(sa.delete(version_rows).where(
-            (version_rows.c.year == year) & (version_rows.c.breakdown == breakdown)
-            & (version_rows.c.source_sha256 == sha256)))
+    conn.execute(sa.delete(f.slices).where(f.slices.c.source_sha256 == sha256))
+    rows = f.rows.c
+    for year, breakdown, _ in had:  # by slice, as PostgreSQL's index finds them
+        conn.execute(sa.delete(f.rows).where(
+            (rows.year == year) & (rows.breakdown == breakdown) & (rows.source_sha256 == sha256)))
 
 
 def publish(engine: sa.Engine, batch: contract.Batch, *, flow_run_id: str | None = None,
@@ -135,54 +143,32 @@ def publish(engine: sa.Engine, batch: contract.Batch, *, flow_run_id: str | None
 
 def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
              validation: dict | None, docs_url: str | None) -> LoadStats:
-    frame = _document_rows(batch)
-    _check_unique(frame, batch.source_url)
+    figures = [(f, _checked(batch, f, rows)) for f, rows in _figures(batch)]
     sha256 = batch.source_sha256
     started = datetime.now(timezone.utc)
     load_id = uuid.uuid4().hex
-    pipeline_version = (str(frame["pipeline_version"].iloc[0]) if len(frame)
+    given = next((rows for _, rows in figures if len(rows)), None)
+    pipeline_version = (str(given["pipeline_version"].iloc[0]) if given is not None
                         else contract.PIPELINE_VERSION)
-    version = _version_slices(frame)
+    size = sum(len(rows) for _, rows in figures)
     with engine.begin() as conn:
         earlier = ledger.last_load(conn, sha256)
         if earlier is not None and earlier.pipeline_version == pipeline_version:
             ledger.mark_loaded(conn, batch, pipeline_version, validation=validation,
                                docs_url=docs_url, only_if_changed=True)
-            return LoadStats(earlier.load_id, unchanged=len(frame), noop=True)
-        derive.drop_temp(conn)
+            return LoadStats(earlier.load_id, unchanged=size, noop=True)
         if conn.dialect.name == "postgresql":
             # The derivations join every version of the touched slices: let them hash in memory.
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        mine = [(s["year"], s["breakdown"]) for s in version]
-        had = [tuple(s) for s in conn.execute(sa.select(slices.c.year, slices.c.breakdown)
-                                              .where(slices.c.source_sha256 == sha256))]
-        touched = sorted(set(mine) | set(had))
-        derive.touch(conn, touched)
-        before = derive.tops(conn)
-        if had:
-            _remove_version(conn, sha256, had)
-        _stage(conn, frame, sha256)
-        _pause_at("staged")
         first_seen = batch.first_seen_at or ledger.first_seen(conn, sha256) or started
-        if version:
-            conn.execute(sa.insert(slices).values([
-                {**s, "source_sha256": sha256, "source_url": batch.source_url,
-                 "modified_at": batch.modified_at, "first_seen_at": first_seen,
-                 "pipeline_version": pipeline_version, "load_id": load_id} for s in version]))
-        after = derive.rank(conn)
-        tops = [s for s in mine if after.get(s) == sha256]
-        refreshed = [s for s in touched if sha256 in (before.get(s), after.get(s))]
-        if version and not had and len(tops) == len(mine):
-            # A new version ranked last in every slice it publishes: only the slices' ends change.
-            counts = derive.append_top(conn, derive.TRANSIT, frame, sha256,
-                                       {s: before.get(s) for s in mine}, load_id, started)
-        else:
-            counts = derive.refresh_current(conn, derive.TRANSIT, refreshed, started)
-            derive.refresh_history(conn, derive.TRANSIT, load_id, started)
-        stats = LoadStats(load_id, counts.inserted, counts.updated, counts.deleted, counts.unchanged,
-                          superseded=len(frame) > 0 and not tops)
+        total, tops = derive.Counts(), False
+        for f, rows in figures:
+            counts, topped = _publish_figures(conn, f, rows, batch, pipeline_version, load_id, first_seen, started)
+            total = derive.Counts(*(a + b for a, b in zip(astuple(total), astuple(counts))))
+            tops = tops or topped
+        stats = LoadStats(load_id, total.inserted, total.updated, total.deleted, total.unchanged,
+                          superseded=size > 0 and not tops)
         _pause_at("published")
-        derive.drop_temp(conn)
         ledger.record_load(
             conn, load_id=load_id, flow_run_id=flow_run_id, source_url=batch.source_url,
             source_sha256=sha256, pipeline_version=pipeline_version, started_at=started,
@@ -190,3 +176,47 @@ def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
             deleted=stats.deleted, unchanged=stats.unchanged, superseded=stats.superseded)
         ledger.mark_loaded(conn, batch, pipeline_version, validation=validation, docs_url=docs_url)
     return stats
+
+
+def _publish_figures(conn: sa.Connection, f: derive.Figures, frame: pd.DataFrame, batch: contract.Batch,
+                     pipeline_version: str, load_id: str, first_seen: datetime,
+                     started: datetime) -> tuple[derive.Counts, bool]:
+    """Stage the document's rows of one figures table, append its slices, refresh what derives
+    from them; return the difference in the current table and whether the document is current in any slice."""
+    sha256, kind = batch.source_sha256, batch.source_kind
+    version = _version_slices(frame)
+    mine = {(s["year"], s["breakdown"]) for s in version}
+    had = [tuple(r) for r in conn.execute(sa.select(f.slices.c.year, f.slices.c.breakdown, f.slices.c.source_kind)
+                                          .where(f.slices.c.source_sha256 == sha256))]
+    if not mine and not had:
+        return derive.Counts(), False
+    derive.drop_temp(conn)
+    derive.touch(conn, f, sorted({(*s, kind) for s in mine} | set(had)))
+    before = derive.tops(conn, f)
+    if had:
+        _remove_version(conn, f, sha256, had)
+    _stage(conn, f, frame, sha256, kind)
+    if f is derive.TRANSIT:
+        _pause_at("staged")
+    if version:
+        conn.execute(sa.insert(f.slices).values([
+            {**s, "source_sha256": sha256, "source_url": batch.source_url, "source_kind": kind,
+             "modified_at": batch.modified_at, "first_seen_at": first_seen,
+             "pipeline_version": pipeline_version, "load_id": load_id} for s in version]))
+    after = derive.rank(conn, f)
+    current = before.current, after.current
+    slices = set(before.current) | set(after.current) | mine | {(y, b) for y, b, _ in had}
+    refreshed = sorted(s for s in slices if current[0].get(s) != current[1].get(s)
+                       or sha256 in (current[0].get(s), current[1].get(s)))
+    tops = [s for s in mine if after.current.get(s) == sha256]
+    previous = {s: before.chains.get((*s, kind)) for s in mine}
+    if (version and not had and len(tops) == len(mine) and set(refreshed) == mine
+            and all(before.current.get(s) == top for s, top in previous.items())):
+        # A new version ranked last in every slice it publishes, of the kind current there before
+        # and after: only the slices' ends change (a new document, as in most nightly runs).
+        counts = derive.append_top(conn, f, frame, sha256, previous, load_id, started)
+    else:
+        counts = derive.refresh_current(conn, f, refreshed, started)
+        derive.refresh_history(conn, f, load_id, started)
+    derive.drop_temp(conn)
+    return counts, bool(tops)

@@ -16,13 +16,19 @@ metadata = sa.MetaData()
 TZ = sa.DateTime(timezone=True)
 
 
-def _cell_columns() -> list[sa.Column]:
+def _cell_columns(month: bool) -> list[sa.Column]:
+    """A figure's key: year, month (monthly tables only), breakdown, category."""
     return [
         sa.Column("year", sa.Integer, nullable=False),
-        sa.Column("month", sa.Integer, nullable=False),
+        *([sa.Column("month", sa.Integer, nullable=False)] if month else []),
         sa.Column("breakdown", sa.String, nullable=False),
         sa.Column("category", sa.String, nullable=False),
     ]
+
+
+def _kind() -> sa.Column:
+    """Whose publication a row is (contract.SOURCE_KINDS): added by migrations 7-8, so the last column."""
+    return sa.Column("source_kind", sa.String, nullable=False)
 
 
 def _source_columns() -> list[sa.Column]:
@@ -36,82 +42,107 @@ def _source_columns() -> list[sa.Column]:
     ]
 
 
-# The published figures: the contract's columns, one row per cell of the winning documents.
-transit = sa.Table(
-    contract.TABLE, metadata,
-    *_cell_columns(),
-    sa.Column("label", sa.String, nullable=False),
-    sa.Column("persons", sa.BigInteger, nullable=False),
-    sa.Column("note", sa.String),
-    sa.Column("preliminary", sa.Boolean, nullable=False),
-    sa.Column("as_of", sa.Date, nullable=False),
-    *_source_columns(),
-    sa.Column("load_id", sa.String),
-    sa.Column("loaded_at", TZ),
-    # On DuckDB the key is kept by publish (a document giving one cell twice is refused, and a
-    # slice is replaced whole): its index tripled the cost of a bulk publish (issue 7).
-    sa.PrimaryKeyConstraint(*contract.PRIMARY_KEY).ddl_if(dialect="postgresql"),
-)
+def _current(name: str, month: bool, key: tuple[str, ...]) -> sa.Table:
+    """The published figures: the contract's columns, one row per cell of the current versions."""
+    return sa.Table(
+        name, metadata,
+        *_cell_columns(month),
+        sa.Column("label", sa.String, nullable=False),
+        sa.Column("persons", sa.BigInteger, nullable=False),
+        sa.Column("note", sa.String),
+        sa.Column("preliminary", sa.Boolean, nullable=False),
+        sa.Column("as_of", sa.Date, nullable=False),
+        *_source_columns(),
+        sa.Column("load_id", sa.String),
+        sa.Column("loaded_at", TZ),
+        _kind(),
+        # On DuckDB the key is kept by publish (a document giving one cell twice is refused, and a
+        # slice is replaced whole): its index tripled the cost of a bulk publish (issue 7).
+        sa.PrimaryKeyConstraint(*key).ddl_if(dialect="postgresql"),
+    )
+
+
+def _history(name: str, month: bool) -> sa.Table:
+    """Every value every cell has had: one row per (cell, document version) whose value (persons,
+    label, note) differs from the version ranked before it in its source kind's chain. `ended_by`
+    names the document whose publication closed the row (valid_to is that document's as_of); it
+    lets a late, older document be slotted into the ranking without a second copy of every version."""
+    return sa.Table(
+        name, metadata,
+        *_cell_columns(month),
+        sa.Column("persons", sa.BigInteger, nullable=False),
+        sa.Column("label", sa.String, nullable=False),
+        sa.Column("note", sa.String),
+        sa.Column("preliminary", sa.Boolean, nullable=False),
+        sa.Column("as_of", sa.Date, nullable=False),
+        sa.Column("valid_from", sa.Date, nullable=False),
+        sa.Column("valid_to", sa.Date),
+        sa.Column("ended_by", sa.String),
+        *_source_columns(),
+        sa.Column("load_id", sa.String, nullable=False),
+        sa.Column("loaded_at", TZ, nullable=False),
+        _kind(),
+        # No key: publish keeps one row per (cell, version) itself, and an index on a table
+        # rewritten a slice at a time cost more than every lookup it served (issue 7).
+    )
+
+
+def _slices(name: str) -> sa.Table:
+    """One row per version slice: which document version published which (year, breakdown) slice,
+    with the keys that rank it among its source kind's versions of the slice and its lineage.
+    `as_of` and `preliminary` are the slice's own, read from its rows: one document may span years."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("breakdown", sa.String, nullable=False),
+        sa.Column("source_sha256", sa.String, nullable=False),
+        sa.Column("source_url", sa.String, nullable=False),
+        sa.Column("as_of", sa.Date, nullable=False),
+        sa.Column("preliminary", sa.Boolean, nullable=False),
+        sa.Column("modified_at", TZ),
+        sa.Column("first_seen_at", TZ),
+        sa.Column("pipeline_version", sa.String, nullable=False),
+        sa.Column("load_id", sa.String, nullable=False),
+        _kind(),
+        sa.PrimaryKeyConstraint("year", "breakdown", "source_sha256"),
+    )
+
+
+def _version_rows(name: str, month: bool) -> sa.Table:
+    """Every cell of every published version, as the version printed it: the facts the current
+    table and its history are derived from (load/derive.py). Rows are never updated; a version
+    re-parsed under another pipeline version deletes and re-inserts its own."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("source_sha256", sa.String, nullable=False),
+        *_cell_columns(month),
+        sa.Column("label", sa.String, nullable=False),
+        sa.Column("persons", sa.BigInteger, nullable=False),
+        sa.Column("note", sa.String),
+        sa.Column("source_table", sa.String, nullable=False),
+        sa.Column("source_page", sa.Integer, nullable=False),
+        _kind(),
+        # No key: publish refuses a document giving one cell twice. A version's rows are stored
+        # together, so DuckDB finds a slice's versions by its zone maps and PostgreSQL by a BRIN
+        # index of block ranges: a B-tree doubled the cost of staging a million rows.
+        sa.Index(f"ix_{name.removeprefix('etl_')}_slice", "year", "breakdown", "source_sha256",
+                 postgresql_using="brin", postgresql_with={"autosummarize": "on"}).ddl_if(dialect="postgresql"),
+    )
+
+
+# Monthly figures.
+transit = _current(contract.TABLE, True, contract.PRIMARY_KEY)
 assert [c.name for c in transit.columns] == list(contract.COLUMNS)
+history = _history("darien_transit_history", True)
+slices = _slices("etl_slices")
+version_rows = _version_rows("etl_version_rows", True)
 
-# Every value every cell has had: one row per (cell, document version) whose value (persons,
-# label, note) differs from the version ranked before it. `ended_by` names the document whose
-# publication closed the row (valid_to is that document's as_of); it lets a late, older
-# document be slotted into the ranking without a second copy of every version.
-history = sa.Table(
-    "darien_transit_history", metadata,
-    *_cell_columns(),
-    sa.Column("persons", sa.BigInteger, nullable=False),
-    sa.Column("label", sa.String, nullable=False),
-    sa.Column("note", sa.String),
-    sa.Column("preliminary", sa.Boolean, nullable=False),
-    sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("valid_from", sa.Date, nullable=False),
-    sa.Column("valid_to", sa.Date),
-    sa.Column("ended_by", sa.String),
-    *_source_columns(),
-    sa.Column("load_id", sa.String, nullable=False),
-    sa.Column("loaded_at", TZ, nullable=False),
-    # No key: publish keeps one row per (cell, version) itself, and an index on a table
-    # rewritten a slice at a time cost more than every lookup it served (issue 7).
-)
-
-# One row per version slice: which document version published which (year, breakdown) slice,
-# with the keys that rank it among the slice's versions and its lineage. `as_of` and
-# `preliminary` are the slice's own, read from its rows, so that one document may span years.
-slices = sa.Table(
-    "etl_slices", metadata,
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("breakdown", sa.String, nullable=False),
-    sa.Column("source_sha256", sa.String, nullable=False),
-    sa.Column("source_url", sa.String, nullable=False),
-    sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("preliminary", sa.Boolean, nullable=False),
-    sa.Column("modified_at", TZ),
-    sa.Column("first_seen_at", TZ),
-    sa.Column("pipeline_version", sa.String, nullable=False),
-    sa.Column("load_id", sa.String, nullable=False),
-    sa.PrimaryKeyConstraint("year", "breakdown", "source_sha256"),
-)
-
-# Every cell of every published version, as the version printed it: the facts darien_transit and
-# darien_transit_history are derived from (load/derive.py). Rows are never updated; a version
-# re-parsed under another pipeline version deletes and re-inserts its own.
-version_rows = sa.Table(
-    "etl_version_rows", metadata,
-    sa.Column("source_sha256", sa.String, nullable=False),
-    *_cell_columns(),
-    sa.Column("label", sa.String, nullable=False),
-    sa.Column("persons", sa.BigInteger, nullable=False),
-    sa.Column("note", sa.String),
-    sa.Column("source_table", sa.String, nullable=False),
-    sa.Column("source_page", sa.Integer, nullable=False),
-    # No key: publish refuses a document giving one cell twice. A version's rows are stored
-    # together, so DuckDB finds a slice's versions by its zone maps and PostgreSQL by a BRIN
-    # index of block ranges: a B-tree doubled the cost of staging a million rows.
-    sa.Index("ix_version_rows_slice", "year", "breakdown", "source_sha256", postgresql_using="brin",
-             postgresql_with={"autosummarize": "on"}).ddl_if(dialect="postgresql"),
-)
+# Annual figures (version 8): years only annual figures exist for, ranked and derived apart.
+transit_annual = _current(contract.ANNUAL_TABLE, False, contract.ANNUAL_KEY)
+assert [c.name for c in transit_annual.columns] == list(contract.ANNUAL_COLUMNS)
+annual_history = _history(f"{contract.ANNUAL_TABLE}_history", False)
+annual_slices = _slices("etl_annual_slices")
+annual_version_rows = _version_rows("etl_annual_version_rows", False)
 
 # The ledger: one row per document version. A fetch that stored nothing has sha256 ''.
 documents = sa.Table(
@@ -137,6 +168,9 @@ documents = sa.Table(
     sa.Column("validation", sa.Text),  # JSON summary
     sa.Column("docs_url", sa.String),
     sa.Column("pruned_at", TZ),  # when retention deleted the raw file on purpose (version 6)
+    # when an operator accepted this version's regressions against the version loaded before it
+    # (`darien reprocess --accept <sha256>`, version 8)
+    sa.Column("accepted_at", TZ),
     sa.PrimaryKeyConstraint("url", "sha256"),
 )
 
@@ -224,27 +258,57 @@ def _v5_duckdb_current_without_key(conn: sa.Connection) -> None:
 def _v6_ledger_refused_and_pruned(conn: sa.Connection) -> None:
     # Until version 6 a refused fetch was "skipped"; skipped now means read and found no Darién document.
     conn.execute(sa.text("UPDATE etl_documents SET status = 'refused' WHERE status = 'skipped'"))
+    _add_ledger_time(conn, "pruned_at")
+
+
+def _add_ledger_time(conn: sa.Connection, name: str) -> None:
+    """Add a timestamp column to etl_documents unless it has it."""
     columns = {c["name"] for c in sa.inspect(conn).get_columns("etl_documents")}
-    if "pruned_at" in columns:
+    if name in columns:
         return
     if conn.dialect.name == "duckdb":  # DuckDB alters no table that an index depends on
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_documents_sha256"))
-    conn.execute(sa.text(f"ALTER TABLE etl_documents ADD COLUMN pruned_at {TZ.compile(dialect=conn.dialect)}"))
+    conn.execute(sa.text(f"ALTER TABLE etl_documents ADD COLUMN {name} {TZ.compile(dialect=conn.dialect)}"))
     conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
 
 
 TRANSIT_FILLFACTOR = 50  # percent of a darien_transit page filled by inserts, on PostgreSQL
 
 
+def _add_source_kind(conn: sa.Connection, tables: list[sa.Table]) -> None:
+    """Add `source_kind` to tables that lack it, 'snm' for every row they hold (each before version 8 is SNM's)."""
+    for table in tables:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        if "source_kind" in columns:
+            continue
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN source_kind VARCHAR DEFAULT 'snm'")
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN source_kind DROP DEFAULT")
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN source_kind SET NOT NULL")
+
+
 def _v7_version_rows(conn: sa.Connection) -> None:
     from load import derive  # derive reads this module's tables
 
+    # The derivation ranks each source kind's versions apart: the tables it reads need the
+    # kind before they can be checked against what it derives (a warehouse migrated to 7
+    # before version 8 existed gets the column from step 8).
+    _add_source_kind(conn, [transit, history, slices])
     version_rows.create(conn, checkfirst=True)
     if conn.dialect.name == "postgresql":
         # Room in every page for a second version of each row: a publish that takes a slice over
         # rewrites its unchanged rows' lineage as HOT updates, without touching the key's index.
         conn.exec_driver_sql(f"ALTER TABLE {transit.name} SET (fillfactor = {TRANSIT_FILLFACTOR})")
     derive.migrate(conn)
+
+
+def _v8_second_source_and_annual_figures(conn: sa.Connection) -> None:
+    from load.series import SERIES_VIEWS  # the views are written from derive's ranking, which reads this module
+    _add_source_kind(conn, [transit, history, slices, version_rows])
+    metadata.create_all(conn, tables=[transit_annual, annual_history, annual_slices, annual_version_rows],
+                        checkfirst=True)
+    _add_ledger_time(conn, "accepted_at")
+    for name, body in SERIES_VIEWS.items():
+        conn.execute(sa.text(f"CREATE OR REPLACE VIEW {name} AS {body}"))
 
 
 # Version -> the step that brings a warehouse from version-1 to it. Steps 1-6 create and alter
@@ -257,6 +321,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     5: _v5_duckdb_current_without_key,
     6: _v6_ledger_refused_and_pruned,
     7: _v7_version_rows,  # etl_version_rows, filled from the warehouse and checked (issue 14)
+    8: _v8_second_source_and_annual_figures,  # source_kind, the annual tables, the series views (issue 15)
 }
 LATEST = max(MIGRATIONS)
 

@@ -162,7 +162,8 @@ def test_same_bytes_new_pipeline_version_replace_the_documents_rows(engine):
     assert snapshot(engine) == replaced
     assert sorted(r[4] for r in replaced["darien_transit_history"] if r[3] == "VEN" and r[1] == 7) == [
         50, 50, 51]
-    assert {r[-1] for r in replaced["darien_transit_history"] if r[13] == sha("aug")} == {
+    # (history row: pipeline_version is column 16, after the lineage; load_id and loaded_at are not in a snapshot)
+    assert {r[16] for r in replaced["darien_transit_history"] if r[13] == sha("aug")} == {
         "parser-2+suites-1"}
 
     # The same version again writes nothing; the first parser version again replaces again.

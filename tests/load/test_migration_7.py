@@ -36,9 +36,10 @@ def _rows_by_version(engine) -> dict[str, int]:
 def test_a_version_6_warehouse_migrates_and_derives_its_own_tables(v6, warehouse_url):
     assert current_version(v6) == 6
     before = snapshot(v6, TABLES)
-    load.ensure_schema(v6)
+    load.ensure_schema(v6, upto=7)
     assert current_version(v6) == 7
-    assert snapshot(v6, TABLES) == before
+    assert _without_kind(snapshot(v6, TABLES)) == before
+    load.ensure_schema(v6)
     # The 2024 versions, published final, July, August: each holds the cells it printed.
     july, august, final = three_versions(year=2024)
     by_version = _rows_by_version(v6)
@@ -57,6 +58,14 @@ def test_a_version_6_warehouse_migrates_and_derives_its_own_tables(v6, warehouse
         for batch in (_as_dumped(final), _as_dumped(july), fixed):
             load.publish(fresh, batch)
         assert _year(fresh, 2024) == migrated
+
+
+def _without_kind(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The snapshot less the source_kind that migration 7 adds as the figures tables' last column, checked to be SNM's."""
+    kinds = {r[-1] for t in ("darien_transit", "darien_transit_history", "etl_slices") for r in tables[t]}
+    assert kinds == {"snm"}
+    return {t: [r[:-1] for r in rows] if t in ("darien_transit", "darien_transit_history", "etl_slices") else rows
+            for t, rows in tables.items()}
 
 
 def _as_dumped(batch):
