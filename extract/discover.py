@@ -79,7 +79,7 @@ def _scan_folder(root: Path, source: str) -> list[Link]:
         # suffix): its first bytes say what a file is; its text, at parse time, what it is about.
         kind = _kind_by_content(path, source)
         if kind is None:
-            log.debug("%s: skipping %s, not a PDF or HTML document by its content", source, name)
+            log.debug("%s: skipping %s, not a PDF, HTML or R data document by its content", source, name)
             continue
         year = year_of("", name) or year_of(path.parent.name, "")
         links.append(Link(url=path.as_uri(), text=name, source=source, kind=kind, year=year))

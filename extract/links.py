@@ -19,7 +19,7 @@ class Link:
     url: str
     text: str
     source: str  # the index page or folder it was found on
-    kind: str  # "pdf" | "html"
+    kind: str  # "pdf" | "html" | "rdata"
     year: int | None = None
 
 
@@ -33,6 +33,7 @@ _NOT_STATISTICS = ("RESOLUCION", "DECRETO", "GACETA", "LEY", "COMUNICADO")
 _YEAR = re.compile(r"(?<!\d)(20[1-4]\d)(?!\d)")
 _JOOMLA_YEAR_FOLDER = re.compile(r"/img(20[1-4]\d)/", re.IGNORECASE)
 HTML_SUFFIXES = ("", ".html", ".htm", ".php", ".aspx")
+RDATA_SUFFIXES = (".rda", ".rdata")
 
 
 def words(*texts: str) -> list[str]:
@@ -63,10 +64,15 @@ def file_name(url: str) -> str:
 
 
 def kind_of(name: str) -> str | None:
-    """ "pdf" or "html" from a file name's suffix; None for anything else (spreadsheets, images)."""
+    """ "pdf", "rdata" or "html" from a link's file name suffix; None for anything else (spreadsheets, images).
+
+    Only `.rda`/`.RData` are R data files (saved objects); an `.rds` holds one bare object, no R data file.
+    """
     suffix = PurePosixPath(name).suffix.lower()
     if suffix == ".pdf":
         return "pdf"
+    if suffix in RDATA_SUFFIXES:
+        return "rdata"
     if suffix in HTML_SUFFIXES or not re.fullmatch(r"\.[a-z0-9]{1,5}", suffix):
         return "html"
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
 import shutil
 import time
@@ -152,8 +154,10 @@ def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_pa
     (archive / "IRREGULARES_POR_DARIEN_2023.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     (archive / "IRREGULARES_POR_DARIEN_2023.xlsx").write_bytes(b"PK\x03\x04" + bytes(100))
     (archive / ".Dar_update.pdf").write_bytes(PDF_2022)  # hidden
-    # R data is recognised, but no document of a run until the warehouse has a source kind for it.
+    # R data (a re-publication's file) is a document; other compressed files are none.
     (archive / "irreg_darien_nat.rda").write_bytes(REPUBLICATION.read_bytes())
+    (archive / "cuadros.csv.gz").write_bytes(gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n"))
+    (archive / "respaldo.rda").write_bytes(bz2.compress(PDF_2022))  # a bzip2 stream, but no R data inside
     (archive / ".cache").mkdir()
     (archive / ".cache" / "Dar_update.pdf").write_bytes(PDF_2022)  # in a hidden folder
     outside = tmp_path / "fuera.pdf"
@@ -169,6 +173,7 @@ def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_pa
         ("Residencias_2023.pdf", "pdf", 2023),
         ("copia.bin", "pdf", None),
         ("cuadros%20%281%29.dat", "html", None),
+        ("irreg_darien_nat.rda", "rdata", None),
         ("tabla.txt", "html", None),
     ]
     assert {l.text for l in links} >= {"Dar_update", "cuadros (1).dat"}

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 import extract
-from extract.links import is_darien_transit, normalize_url, year_of
+from extract.links import is_darien_transit, kind_of, normalize_url, year_of
 
 
 def test_requests_to_one_host_are_paced(server):
@@ -59,6 +59,11 @@ def test_spellings_of_the_darien_documents():
         ("Darién", "mapa.pdf"),
     ]:
         assert not is_darien_transit(text, name), (text, name)
+
+
+def test_kind_from_a_link_file_name():
+    names = ["a.pdf", "A.PDF", "irreg_darien_nat.rda", "datos.RData", "objeto.rds", "cuadro.xlsx", "estadisticas", "p.php"]
+    assert [kind_of(n) for n in names] == ["pdf", "pdf", "rdata", "rdata", None, None, "html", "html"]
 
 
 def test_year_from_text_then_name_then_joomla_folder():
