@@ -16,7 +16,7 @@ import transform
 from extract.links import normalize_url
 from tests.extract.snm_site import (
     JOOMLA_DOCS, PDF_2022, PDF_2023, RDA_DMG, RDA_NAT, REPUBLICATION, WORDPRESS_DOCS, expected, joomla_site,
-    page, requests_to, serve_page, wordpress_site,
+    noise, page, requests_to, serve_page, wordpress_site,
 )
 from tests.real_documents import SAMPLES
 
@@ -77,6 +77,28 @@ def test_pdf_links_dropped_for_their_text_and_name_are_counted_once_per_source(s
     assert [link.url for link in links] == [server.url_for("/wp-content/uploads/Dar_update.pdf")]
     said = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and "dropped" in r.getMessage()]
     assert said == [f"{source}: 3 PDF links dropped, not Darién transit by their text or name"]
+
+
+def test_the_historical_summary_is_found_by_its_span_of_years(server, session):
+    # SNM's 2010-2019 file is not named for Darién transit: a span of years and "statistics" say what it is.
+    serve_page(server, "/inicio/estadisticas", page(
+        "<a href='/images/stories/Estadisticas_Darien_2010-2019.pdf'>Descargar</a>",
+        "<a href='/images/img2020/pdf/resumen.pdf'>Estadísticas 2010-2019</a>",
+        "<a href='/images/img2020/pdf/ESTADISTICAS_2010_2019.pdf'>Histórico</a>",
+        "<a href='/images/img2023/pdf/IRREGULARES_POR_DARIEN_2023.pdf'>Tránsito irregular por Darién 2023</a>",
+        "<a href='/images/img2020/pdf/MOVIMIENTO_2010-2019.pdf'>Estadísticas de movimiento migratorio 2010-2019</a>",
+        "<a href='/images/img2020/pdf/Visas_2015-2019.pdf'>Estadísticas de visas 2015-2019</a>",
+        "<a href='/images/img2020/pdf/ESTADISTICAS_2019.pdf'>Estadísticas 2019</a>",
+        *noise(server),
+    ))
+    links = extract.discover(server.url_for("/inicio/estadisticas"), session=session)
+    assert found(links) == expected(server, {
+        # Many years: none is its year, not even the Joomla upload folder's.
+        "/images/stories/Estadisticas_Darien_2010-2019.pdf": None,
+        "/images/img2020/pdf/resumen.pdf": None,
+        "/images/img2020/pdf/ESTADISTICAS_2010_2019.pdf": None,
+        "/images/img2023/pdf/IRREGULARES_POR_DARIEN_2023.pdf": 2023,
+    })
 
 
 def test_a_source_dropping_no_pdf_link_says_nothing_of_it(server, session, caplog):

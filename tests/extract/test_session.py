@@ -51,12 +51,26 @@ def test_spellings_of_the_darien_documents():
         ("", "irregulares por darien julio.pdf"),
         ("Tránsito irregular por Darién", "descarga.pdf"),
         ("", "TRANSITO IRREGULAR POR DARIÃ\x89N.pdf"),  # UTF-8 read as Latin-1
+        # SNM's historical summary, 2010-2019 by year, named for its span
+        ("Estadísticas 2010-2019", "descarga.pdf"),
+        ("Tránsito irregular por Darién 2010-2019", "historico.pdf"),
+        ("Descargar", "Estadisticas_Darien_2010-2019.pdf"),
+        ("Descargar", "ESTADISTICAS_2010_2019.pdf"),
+        ("Darién 2010 – 2019", "resumen.pdf"),
+        ("Estadística histórica", "Resumen%202010%20al%202019.pdf"),
     ]:
         assert is_darien_transit(text, name), (text, name)
     for text, name in [
         ("Movimiento migratorio", "MOVIMIENTO_MIGRATORIO_2023.pdf"),
         ("Resolución", "RESOLUCION_TRANSITO_IRREGULAR_DARIEN.pdf"),
         ("Darién", "mapa.pdf"),
+        ("Estadísticas 2023", "ESTADISTICAS_2023.pdf"),  # one year: no summary
+        ("Estadísticas 2019", "2020.pdf"),  # a year in the text and another in the name make no range
+        ("Estadísticas de movimiento migratorio 2010-2019", "MOVIMIENTO_2010-2019.pdf"),
+        ("Estadísticas", "ESTADISTICAS-VISAS-2015-2019.pdf"),
+        ("Resolución sobre el Darién 2010-2019", "RESOLUCION_2010-2019.pdf"),
+        ("Informe 2010-2019", "informe_2010-2019.pdf"),  # a span, but neither Darién nor statistics
+        ("Estadísticas 2019-2010", "x.pdf"),
     ]:
         assert not is_darien_transit(text, name), (text, name)
 
@@ -71,6 +85,7 @@ def test_year_from_text_then_name_then_joomla_folder():
     assert year_of("Descargar", "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf") == 2022
     assert year_of("Descargar", "TRANSITO.pdf", "https://x/images/img2021/pdf/TRANSITO.pdf") == 2021
     assert year_of("2010 - 2019", "HISTORICO.pdf") is None
+    assert year_of("Estadísticas 2010-2019", "resumen.pdf", "https://x/images/img2020/pdf/resumen.pdf") is None
     # WordPress upload folders say when a file was uploaded, not what year it covers
     assert year_of("", "IRREGULARES-POR-DARIEN-DICIEMBRE.pdf", "https://x/wp-content/uploads/2025/01/a.pdf") is None
 
