@@ -9,6 +9,8 @@ import pytest
 import requests
 
 import extract
+from darien.config import DEFAULT_SOURCES
+from extract.hosts import allowed_set, check_web_url
 from extract.links import is_darien_transit, kind_of, normalize_url, year_of
 
 
@@ -41,6 +43,15 @@ def test_refused_connection_is_retried_then_reported(session, tmp_path):
     version = extract.fetch(link, None, raw_dir=tmp_path, session=session)
     assert version.fetch == "failed" and version.error.startswith(f"{url}: failed: ")
     assert "\n" not in version.error and "Max retries exceeded" in version.error
+
+
+def test_each_default_source_is_read_on_its_own_host_only():
+    for source in DEFAULT_SOURCES:
+        check_web_url(source, allowed_set([source], ()))  # never refused
+    gdidata = [s for s in DEFAULT_SOURCES if "gdidata" in s]
+    assert len(gdidata) == 2 and allowed_set(gdidata, ()) == {"raw.githubusercontent.com"}
+    with pytest.raises(extract.Refused, match="outside the allowed hosts"):
+        check_web_url("https://www.migracion.gob.pa/estadisticas/", allowed_set(gdidata, ()))
 
 
 def test_spellings_of_the_darien_documents():
