@@ -199,6 +199,20 @@ def test_folder_of_pdfs_and_r_data_lists_them_all(tmp_path):
     ]
 
 
+def test_the_bundled_archive_holds_the_two_pdfs_and_the_republication():
+    # `make run` reads samples/, its subfolder republication/ included.
+    republication = SAMPLES / "republication"
+    for name in ("irreg_darien_nat.rda", "irreg_darien_dmg.rda", "LICENSE.md"):
+        assert (republication / name).read_bytes() == (REPUBLICATION / name).read_bytes(), name
+    links = extract.discover(str(SAMPLES))
+    assert sorted((l.text, l.kind) for l in links) == [
+        ("IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf", "pdf"),
+        ("TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf", "pdf"),
+        ("irreg_darien_dmg.rda", "rdata"),
+        ("irreg_darien_nat.rda", "rdata"),
+    ]
+
+
 def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_path):
     archive = tmp_path / "archivo"
     (archive / "2022").mkdir(parents=True)
