@@ -12,6 +12,9 @@ from pathlib import Path
 DEFAULT_SOURCES = (
     "https://www.migracion.gob.pa/estadisticas/",
     "https://www.migracion.gob.pa/inicio/estadisticas",
+    # IOM GDI's `gdidata` (MIT): a re-publication of SNM's series back to 2010, one R data file each.
+    "https://raw.githubusercontent.com/iom/gdidata/master/data/irreg_darien_nat.rda",
+    "https://raw.githubusercontent.com/iom/gdidata/master/data/irreg_darien_dmg.rda",
 )
 
 

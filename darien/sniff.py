@@ -32,9 +32,9 @@ _DECOMPRESSORS = (
 )
 
 
-# What a run reads as a document today. R data is recognised (and read by transform.rdata),
-# but is no document of a run until the warehouse has a second source kind to put it in.
-DOCUMENT_KINDS = ("pdf", "html")
+# What a run reads as a document: SNM's own PDFs and HTML pages, and R data files, which is how
+# a re-publication of SNM's series (IOM GDI's `gdidata`) comes; transform.rdata reads those.
+DOCUMENT_KINDS = ("pdf", "html", "rdata")
 
 
 def sniff(head: bytes) -> str | None:

@@ -1,4 +1,5 @@
-"""Find the Darién transit documents an SNM index page (either site generation) or a local folder lists."""
+"""Find the Darién transit documents a source lists: an SNM index page (either site generation), a
+local folder, or a single document (a PDF, a re-publication's R data file) given as the source itself."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ MAX_DOCUMENTS = 2000
 _PAGINATION_TEXTS = {"SIGUIENTE", "ANTERIOR", "NEXT", "PREV", "PREVIOUS", "MAS", "»", "›", "«", "‹", ">>", "<<"}
 _PAGINATION_QUERY = ("start", "limitstart", "page", "paged", "pg")
 _PAGE_PATH = re.compile(r"/page/\d+/?$")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# What a source URL may be instead of an index page: one document, listed as the source's only one.
+SINGLE_KINDS = ("pdf", "rdata")
 
 
 def discover(
@@ -35,9 +39,11 @@ def discover(
 ) -> list[Link]:
     """Every Darién transit document `source` lists, deduplicated, in the order found.
 
-    `source` is an index URL (its pagination and year sub-pages are followed), a local
-    folder, or a `file://` URL of one. Raises SourceError when the source itself cannot
-    be read; logs a WARNING when it lists no document at all, since SNM has always listed some.
+    `source` is an index URL (its pagination and year sub-pages are followed), a local folder
+    (its subfolders too) or file, or a `file://` URL of one. A URL whose first bytes are a PDF or
+    R data is one document: the source lists exactly that. Raises SourceError when the source
+    itself cannot be read; logs a WARNING when it lists no document at all, since SNM has always
+    listed some.
     """
     scheme = urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
@@ -79,7 +85,7 @@ def _scan_folder(root: Path, source: str) -> list[Link]:
         # suffix): its first bytes say what a file is; its text, at parse time, what it is about.
         kind = _kind_by_content(path, source)
         if kind is None:
-            log.debug("%s: skipping %s, not a PDF or HTML document by its content", source, name)
+            log.debug("%s: skipping %s, not a PDF, HTML or R data document by its content", source, name)
             continue
         year = year_of("", name) or year_of(path.parent.name, "")
         links.append(Link(url=path.as_uri(), text=name, source=source, kind=kind, year=year))
@@ -107,13 +113,16 @@ def _crawl(source: str, session: requests.Session, allowed: frozenset[str]) -> l
         page_url, depth = queue.popleft()
         pages += 1
         try:
-            html, final_url = _read_index(session, page_url, allowed)
+            kind, html, final_url = _read_index(session, page_url, allowed, may_be_document=page_url == start)
         except (Refused, Failed, requests.RequestException) as err:
             reason = one_line(err)
             if page_url == start:
                 raise SourceError(f"{source}: {reason}") from None
             log.warning("%s: sub-page %s skipped: %s", source, page_url, reason)
             continue
+        if kind in SINGLE_KINDS:  # the source is itself a document, not an index page
+            name = file_name(start)
+            return [Link(start, name, source, kind, year_of("", name, start))]
         for link, subpage, pagination in _links_on(html, final_url, source, allowed, dropped):
             if link is not None:
                 _keep(found, link, source)
@@ -141,19 +150,36 @@ def _keep(found: dict[str, Link], link: Link, source: str) -> None:
         found[link.url] = Link(earlier.url, earlier.text, earlier.source, earlier.kind, link.year)
 
 
-def _read_index(session: requests.Session, url: str, allowed: frozenset[str]) -> tuple[bytes, str]:
+def _read_index(
+    session: requests.Session, url: str, allowed: frozenset[str], *, may_be_document: bool = False
+) -> tuple[str, bytes, str]:
+    """("html", body, final URL) of an index page.
+
+    With `may_be_document` (the source's own URL), a body whose first bytes are a PDF or R data
+    is ("pdf" | "rdata", b"", final URL): one document, read no further (fetch downloads it).
+    """
     with open_within(session, url, allowed) as response:
         if response.status_code != 200:
             raise Failed(f"HTTP {response.status_code}")
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if media and media not in ("text/html", "application/xhtml+xml"):
-            raise Refused(f"index page has content type {media!r}, not HTML")
+        chunks = response.iter_content(64 * 1024)
         body = bytearray()
-        for chunk in response.iter_content(64 * 1024):
+        if may_be_document:
+            for chunk in chunks:
+                body += chunk
+                if len(body) >= HEAD_BYTES:
+                    break
+            kind = sniff(bytes(body[:HEAD_BYTES]))
+            if kind in SINGLE_KINDS:
+                return kind, b"", response.url
+        if media and media not in _HTML_TYPES:
+            content = ", and its content is no PDF or R data" if may_be_document else ""
+            raise Refused(f"index page has content type {media!r}, not HTML{content}")
+        for chunk in chunks:
             body += chunk
             if len(body) > MAX_INDEX_BYTES:
                 raise Refused(f"index page larger than {MAX_INDEX_BYTES} bytes")
-        return bytes(body), response.url
+        return "html", bytes(body), response.url
 
 
 def _links_on(html: bytes, page_url: str, source: str, allowed: frozenset[str], dropped: set[str]):

@@ -14,7 +14,7 @@ from urllib3.exceptions import HTTPError as WireError
 from darien.contract import DocumentVersion, shown_url
 from extract.faults import Failed, Refused, one_line
 from extract.hosts import allowed_set
-from extract.landing import Spool
+from extract.landing import Spool, described
 from extract.links import Link, local_path
 from extract.session import open_within, shared_session
 
@@ -23,12 +23,17 @@ log = logging.getLogger(__name__)
 MiB = 1024 * 1024
 CHUNK = 64 * 1024
 # Servers label PDFs loosely; the magic bytes decide among these.
+_BINARY = {"application/octet-stream", "binary/octet-stream", "application/download", "application/force-download"}
 _MEDIA_TYPES = {
-    "pdf": {"application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream",
-            "application/download", "application/force-download"},
+    "pdf": {"application/pdf", "application/x-pdf", *_BINARY},
     "html": {"text/html", "application/xhtml+xml"},
+    # R data has no registered type: raw.githubusercontent.com serves .rda as octet-stream, others
+    # name the compression. A text/* label is refused: R data is binary (XDR, nearly always
+    # compressed), so a server calling it text is serving something else (an error page).
+    "rdata": {"application/x-r-data", "application/x-rdata", "application/x-bzip2", "application/x-bzip",
+              "application/gzip", "application/x-gzip", "application/x-xz", *_BINARY},
 }
-_LOCAL_TYPES = {"pdf": "application/pdf", "html": "text/html"}
+_LOCAL_TYPES = {"pdf": "application/pdf", "html": "text/html", "rdata": "application/octet-stream"}
 
 
 def fetch(
@@ -128,7 +133,7 @@ def _download(
             raise Failed(f"HTTP {response.status_code} {response.reason or ''}".strip())
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if media and media not in _MEDIA_TYPES[link.kind]:
-            raise Refused(f"content type {media!r} is not a {link.kind.upper()}")
+            raise Refused(f"content type {media!r} is not {described(link.kind)}")
         expected = _content_length(response)
         if expected is not None and expected > max_bytes:
             raise Refused(f"Content-Length {expected} is over the {max_bytes}-byte limit")

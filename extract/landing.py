@@ -1,4 +1,4 @@
-"""The raw landing zone: each distinct content stored once as `<sha256>.<pdf|html>`, written atomically."""
+"""The raw landing zone: each distinct content stored once as `<sha256>.<pdf|html|rdata>`, written atomically."""
 
 from __future__ import annotations
 
@@ -70,7 +70,12 @@ class Spool:
     def _sniff(self) -> None:
         if sniff(self._head) != self.kind:
             shown = self._head[:16].decode("latin-1").encode("unicode_escape").decode()
-            raise Refused(f"content is not a {self.kind.upper()} (starts {shown!r})")
+            raise Refused(f"content is not {described(self.kind)} (starts {shown!r})")
+
+
+def described(kind: str) -> str:
+    """A document kind as messages name it: "a PDF", "a HTML", "R data"."""
+    return "R data" if kind == "rdata" else f"a {kind.upper()}"
 
 
 def find(raw_dir: Path, sha256: str) -> Path | None:

@@ -19,7 +19,7 @@ class Link:
     url: str
     text: str
     source: str  # the index page or folder it was found on
-    kind: str  # "pdf" | "html"
+    kind: str  # "pdf" | "html" | "rdata"
     year: int | None = None
 
 
@@ -29,10 +29,17 @@ _SUBJECT = "DARIEN"
 _TOPIC = ("IRREGULAR", "IRREGULARES", "TRANSITO")
 # Resolutions and decrees mention the Darién too, but carry no statistics.
 _NOT_STATISTICS = ("RESOLUCION", "DECRETO", "GACETA", "LEY", "COMUNICADO")
+# SNM's historical summary (2010-2019, by year) may be named for its span alone: DARIEN or
+# ESTADISTICAS with a range of years ("Estadísticas 2010-2019"), unless it names another of SNM's
+# statistical series.
+_SUMMARY = ("DARIEN", "ESTADISTICA", "ESTADISTICAS")
+_OTHER_SERIES = ("MOVIMIENTO", "RESIDENCIA", "RESIDENCIAS", "VISA", "VISAS")
+_YEAR_RANGE = re.compile(r"\b(20\d\d) (?:AL? )?(20\d\d)\b")  # over words(): 2010-2019, 2010_2019, 2010 al 2019
 
 _YEAR = re.compile(r"(?<!\d)(20[1-4]\d)(?!\d)")
 _JOOMLA_YEAR_FOLDER = re.compile(r"/img(20[1-4]\d)/", re.IGNORECASE)
 HTML_SUFFIXES = ("", ".html", ".htm", ".php", ".aspx")
+RDATA_SUFFIXES = (".rda", ".rdata")
 
 
 def words(*texts: str) -> list[str]:
@@ -52,9 +59,19 @@ def _unmangle(text: str) -> str:
 
 
 def is_darien_transit(text: str, name: str) -> bool:
-    """Whether a link text and file name together name a Darién irregular-transit document."""
+    """Whether a link text and file name together name a Darién irregular-transit document (or SNM's multi-year summary)."""
     bag = set(words(text, name))
-    return _SUBJECT in bag and any(t in bag for t in _TOPIC) and not bag & set(_NOT_STATISTICS)
+    if bag & set(_NOT_STATISTICS):
+        return False
+    if _SUBJECT in bag and any(t in bag for t in _TOPIC):
+        return True
+    return bool(bag & set(_SUMMARY)) and not bag & set(_OTHER_SERIES) and _spans_years(text, name)
+
+
+def _spans_years(*texts: str) -> bool:
+    """Whether one of `texts` (a link text, a file name: never the two run together) names a range of years."""
+    return any(int(first) < int(last)
+               for said in texts for first, last in _YEAR_RANGE.findall(" ".join(words(said))))
 
 
 def file_name(url: str) -> str:
@@ -63,23 +80,33 @@ def file_name(url: str) -> str:
 
 
 def kind_of(name: str) -> str | None:
-    """ "pdf" or "html" from a file name's suffix; None for anything else (spreadsheets, images)."""
+    """ "pdf", "rdata" or "html" from a link's file name suffix; None for anything else (spreadsheets, images).
+
+    Only `.rda`/`.RData` are R data files (saved objects); an `.rds` holds one bare object, no R data file.
+    """
     suffix = PurePosixPath(name).suffix.lower()
     if suffix == ".pdf":
         return "pdf"
+    if suffix in RDATA_SUFFIXES:
+        return "rdata"
     if suffix in HTML_SUFFIXES or not re.fullmatch(r"\.[a-z0-9]{1,5}", suffix):
         return "html"
     return None
 
 
 def year_of(text: str, name: str, url: str = "") -> int | None:
-    """The year a link text, else its file name, else a Joomla `img<YEAR>` folder names; None if unclear."""
+    """The year a link text, else its file name, else a Joomla `img<YEAR>` folder names; None if unclear.
+
+    A text or name naming several years (a multi-year summary) has no one year, whatever its folder says.
+    """
+    several = False
     for said in (text, name):
         years = set(_YEAR.findall(unquote(said)))
         if len(years) == 1:
             return int(years.pop())
+        several = several or len(years) > 1
     folder = _JOOMLA_YEAR_FOLDER.search(url)
-    return int(folder.group(1)) if folder else None
+    return int(folder.group(1)) if folder and not several else None
 
 
 def normalize_url(url: str) -> str:

@@ -3,7 +3,8 @@
 The pages follow ../shared/snm/README.md ("Where it is published"): the older Joomla index
 `/inicio/estadisticas` links yearly PDFs under `/images/img<YEAR>/pdf/` (encoded spaces and
 accents), the WordPress index `/estadisticas/` links `/wp-content/uploads/…/IRREGULARES-POR-DARIEN-<MES>.pdf`.
-The PDFs served are the real SNM files in samples/ (original publications of www.migracion.gob.pa).
+The PDFs served are the real SNM files in samples/ (original publications of www.migracion.gob.pa);
+the R data files, IOM GDI's re-publication of SNM's series (tests/fixtures/republication/, MIT).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from tests.real_documents import REAL_2022, REAL_2023
 
 PDF_2022 = REAL_2022.read_bytes()
 PDF_2023 = REAL_2023.read_bytes()
+REPUBLICATION = Path(__file__).resolve().parents[1] / "fixtures" / "republication"
+RDA_NAT = (REPUBLICATION / "irreg_darien_nat.rda").read_bytes()
+RDA_DMG = (REPUBLICATION / "irreg_darien_dmg.rda").read_bytes()
 
 
 class Publication:

@@ -9,7 +9,10 @@ import time
 from werkzeug.wrappers import Request, Response
 
 import extract
-from tests.extract.snm_site import PDF_2022, PDF_2023, Publication, joomla_site, landing_names, page, wordpress_site
+from tests.extract.snm_site import (
+    PDF_2022, PDF_2023, RDA_DMG, RDA_NAT, Publication, joomla_site, landing_names, page, requests_to, serve_page,
+    wordpress_site,
+)
 
 sha = lambda body: hashlib.sha256(body).hexdigest()  # noqa: E731
 DARIEN_TABLE = page(body="<h2>Tránsito irregular por Darién 2024</h2><table><tr><th>País</th><th>Total</th></tr>"
@@ -94,6 +97,43 @@ def test_crawl_of_both_generations_with_faults(server, elsewhere, session, tmp_p
     assert {r.path for r in conditional} == {"/images/img2023/pdf/IRREGULARES_POR_ DARIÉN_2023.pdf",
                                              "/estadisticas/transito-irregular-por-darien-2024/"}
     assert len(landing_names(raw)) == 3
+
+
+def test_sources_that_are_single_documents_beside_an_index_page(server, session, tmp_path):
+    # gdidata's raw files as raw.githubusercontent.com serves them, a PDF given by its URL, and an index page.
+    documents = {
+        "/iom/gdidata/master/data/irreg_darien_nat.rda": Publication(RDA_NAT, "application/octet-stream"),
+        "/iom/gdidata/master/data/irreg_darien_dmg.rda": Publication(RDA_DMG, "application/octet-stream"),
+        "/images/img2022/pdf/IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf": Publication(PDF_2022),
+        "/wp-content/uploads/IRREGULARES-POR-DARIEN-AGOSTO.pdf": Publication(PDF_2023),
+    }
+    for path, handler in documents.items():
+        server.expect_request(path).respond_with_handler(handler)
+    serve_page(server, "/estadisticas/", page(
+        "<a href='/wp-content/uploads/IRREGULARES-POR-DARIEN-AGOSTO.pdf'>Irregulares por Darién 2023</a>"))
+    sources = [server.url_for(p) for p in list(documents)[:3]] + [server.url_for("/estadisticas/")]
+    raw = tmp_path / "raw"
+
+    versions = crawl(sources, session, raw)
+
+    assert {url.rsplit("/", 1)[-1]: (v.fetch, v.kind, v.source) for url, v in versions.items()} == {
+        "irreg_darien_nat.rda": ("downloaded", "rdata", sources[0]),
+        "irreg_darien_dmg.rda": ("downloaded", "rdata", sources[1]),
+        "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf": ("downloaded", "pdf", sources[2]),
+        "IRREGULARES-POR-DARIEN-AGOSTO.pdf": ("downloaded", "pdf", sources[3]),  # found on the page
+    }
+    assert landing_names(raw) == sorted([f"{sha(RDA_NAT)}.rdata", f"{sha(RDA_DMG)}.rdata",
+                                         f"{sha(PDF_2022)}.pdf", f"{sha(PDF_2023)}.pdf"])
+
+    # The next night each is read once by discovery, then asked for conditionally: nothing new lands.
+    before = len(server.log)
+    again = crawl(sources, session, raw, previous=versions)
+    assert {v.fetch for v in again.values()} == {"not_modified"}
+    conditional = {r.path for r, response in server.log[before:]
+                   if "If-None-Match" in r.headers and response.status_code == 304}
+    assert conditional == set(documents)
+    assert len(landing_names(raw)) == 4
+    assert len(requests_to(server, "/iom/gdidata/master/data/irreg_darien_nat.rda")) == 4  # two a night
 
 
 def versions_url(versions: dict, ending: str) -> str:

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 import extract
 from tests import snm_documents as snm
 import transform
+from extract.links import normalize_url
 from tests.extract.snm_site import (
-    JOOMLA_DOCS, PDF_2022, PDF_2023, WORDPRESS_DOCS, expected, joomla_site, page, requests_to,
-    serve_page, wordpress_site,
+    JOOMLA_DOCS, PDF_2022, PDF_2023, RDA_DMG, RDA_NAT, REPUBLICATION, WORDPRESS_DOCS, expected, joomla_site,
+    noise, page, requests_to, serve_page, wordpress_site,
 )
 from tests.real_documents import SAMPLES
 
-REPUBLICATION = Path(__file__).resolve().parents[1] / "fixtures" / "republication" / "irreg_darien_nat.rda"
 
 
 def found(links: list[extract.Link]) -> dict[str, int | None]:
@@ -78,6 +79,28 @@ def test_pdf_links_dropped_for_their_text_and_name_are_counted_once_per_source(s
     assert said == [f"{source}: 3 PDF links dropped, not Darién transit by their text or name"]
 
 
+def test_the_historical_summary_is_found_by_its_span_of_years(server, session):
+    # SNM's 2010-2019 file is not named for Darién transit: a span of years and "statistics" say what it is.
+    serve_page(server, "/inicio/estadisticas", page(
+        "<a href='/images/stories/Estadisticas_Darien_2010-2019.pdf'>Descargar</a>",
+        "<a href='/images/img2020/pdf/resumen.pdf'>Estadísticas 2010-2019</a>",
+        "<a href='/images/img2020/pdf/ESTADISTICAS_2010_2019.pdf'>Histórico</a>",
+        "<a href='/images/img2023/pdf/IRREGULARES_POR_DARIEN_2023.pdf'>Tránsito irregular por Darién 2023</a>",
+        "<a href='/images/img2020/pdf/MOVIMIENTO_2010-2019.pdf'>Estadísticas de movimiento migratorio 2010-2019</a>",
+        "<a href='/images/img2020/pdf/Visas_2015-2019.pdf'>Estadísticas de visas 2015-2019</a>",
+        "<a href='/images/img2020/pdf/ESTADISTICAS_2019.pdf'>Estadísticas 2019</a>",
+        *noise(server),
+    ))
+    links = extract.discover(server.url_for("/inicio/estadisticas"), session=session)
+    assert found(links) == expected(server, {
+        # Many years: none is its year, not even the Joomla upload folder's.
+        "/images/stories/Estadisticas_Darien_2010-2019.pdf": None,
+        "/images/img2020/pdf/resumen.pdf": None,
+        "/images/img2020/pdf/ESTADISTICAS_2010_2019.pdf": None,
+        "/images/img2023/pdf/IRREGULARES_POR_DARIEN_2023.pdf": 2023,
+    })
+
+
 def test_a_source_dropping_no_pdf_link_says_nothing_of_it(server, session, caplog):
     serve_page(server, "/estadisticas/", page("<a href='/u/IRREGULARES_POR_DARIEN_2023.pdf'>2023</a>"))
     with caplog.at_level(logging.INFO, logger="extract"):
@@ -97,9 +120,32 @@ def test_unreachable_or_broken_index_is_a_one_line_source_error(server, session)
     server.expect_request("/estadisticas/").respond_with_data("gone", status=404)
     with pytest.raises(extract.SourceError, match=r"^http://127\.0\.0\.1:\d+/estadisticas/: HTTP 404$"):
         extract.discover(server.url_for("/estadisticas/"), session=session)
-    server.expect_request("/feed").respond_with_data("%PDF-1.4", content_type="application/pdf")
-    with pytest.raises(extract.SourceError, match="not HTML"):
+    server.expect_request("/feed").respond_with_data(b"\x89PNG\r\n\x1a\n" + bytes(100), content_type="image/png")
+    with pytest.raises(extract.SourceError, match=r"^http://127\.0\.0\.1:\d+/feed: index page has content type "
+                                                   r"'image/png', not HTML, and its content is no PDF or R data$"):
         extract.discover(server.url_for("/feed"), session=session)
+
+
+@pytest.mark.parametrize("path, body, content_type, kind, year", [
+    ("/images/img2022/pdf/IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf", PDF_2022, "application/pdf", "pdf", 2022),
+    ("/descargas/cuadros", PDF_2023, "application/octet-stream", "pdf", None),  # its bytes say PDF, not its name
+    ("/iom/gdidata/master/data/irreg_darien_nat.rda", RDA_NAT, "application/octet-stream", "rdata", None),
+    ("/iom/gdidata/master/data/irreg_darien_dmg.rda", RDA_DMG, "application/octet-stream", "rdata", None),
+])
+def test_a_source_url_serving_one_document_lists_exactly_that(server, session, path, body, content_type, kind, year):
+    server.expect_request(path).respond_with_data(body, content_type=content_type)
+    source = server.url_for(path)
+    links = extract.discover(source, session=session)
+    assert [(link.url, link.text, link.source, link.kind, link.year) for link in links] == [
+        (normalize_url(source), path.rsplit("/", 1)[-1], source, kind, year)]
+    assert len(requests_to(server, path)) == 1  # read once, no crawl from it
+
+
+def test_a_compressed_file_that_is_no_r_data_is_no_source(server, session):
+    server.expect_request("/data/cuadros.csv.gz").respond_with_data(
+        gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n"), content_type="application/gzip")
+    with pytest.raises(extract.SourceError, match="'application/gzip', not HTML, and its content is no PDF or R data$"):
+        extract.discover(server.url_for("/data/cuadros.csv.gz"), session=session)
 
 
 def test_thousands_of_links_are_handled_quickly(server, session):
@@ -137,6 +183,36 @@ def test_folder_source_finds_the_real_samples(tmp_path):
         assert (archive / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf").as_uri() in {l.url for l in links}
 
 
+def test_folder_of_pdfs_and_r_data_lists_them_all(tmp_path):
+    archive = tmp_path / "archivo"
+    (archive / "gdidata").mkdir(parents=True)
+    (archive / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf").write_bytes(PDF_2022)
+    (archive / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf").write_bytes(PDF_2023)
+    for name in ("irreg_darien_nat.rda", "irreg_darien_dmg.rda", "LICENSE.md"):
+        shutil.copy(REPUBLICATION / name, archive / "gdidata")
+    links = extract.discover(str(archive))
+    assert sorted((l.url.removeprefix(archive.as_uri() + "/"), l.kind) for l in links) == [
+        ("IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf", "pdf"),
+        ("TR%C3%81NSITO_IRREGULAR_POR_DARI%C3%89N.pdf", "pdf"),
+        ("gdidata/irreg_darien_dmg.rda", "rdata"),
+        ("gdidata/irreg_darien_nat.rda", "rdata"),
+    ]
+
+
+def test_the_bundled_archive_holds_the_two_pdfs_and_the_republication():
+    # `make run` reads samples/, its subfolder republication/ included.
+    republication = SAMPLES / "republication"
+    for name in ("irreg_darien_nat.rda", "irreg_darien_dmg.rda", "LICENSE.md"):
+        assert (republication / name).read_bytes() == (REPUBLICATION / name).read_bytes(), name
+    links = extract.discover(str(SAMPLES))
+    assert sorted((l.text, l.kind) for l in links) == [
+        ("IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf", "pdf"),
+        ("TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf", "pdf"),
+        ("irreg_darien_dmg.rda", "rdata"),
+        ("irreg_darien_nat.rda", "rdata"),
+    ]
+
+
 def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_path):
     archive = tmp_path / "archivo"
     (archive / "2022").mkdir(parents=True)
@@ -152,8 +228,10 @@ def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_pa
     (archive / "IRREGULARES_POR_DARIEN_2023.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     (archive / "IRREGULARES_POR_DARIEN_2023.xlsx").write_bytes(b"PK\x03\x04" + bytes(100))
     (archive / ".Dar_update.pdf").write_bytes(PDF_2022)  # hidden
-    # R data is recognised, but no document of a run until the warehouse has a source kind for it.
-    (archive / "irreg_darien_nat.rda").write_bytes(REPUBLICATION.read_bytes())
+    # R data (a re-publication's file) is a document; other compressed files are none.
+    (archive / "irreg_darien_nat.rda").write_bytes(RDA_NAT)
+    (archive / "cuadros.csv.gz").write_bytes(gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n"))
+    (archive / "respaldo.rda").write_bytes(bz2.compress(PDF_2022))  # a bzip2 stream, but no R data inside
     (archive / ".cache").mkdir()
     (archive / ".cache" / "Dar_update.pdf").write_bytes(PDF_2022)  # in a hidden folder
     outside = tmp_path / "fuera.pdf"
@@ -169,6 +247,7 @@ def test_folder_files_are_candidates_by_their_content_whatever_their_name(tmp_pa
         ("Residencias_2023.pdf", "pdf", 2023),
         ("copia.bin", "pdf", None),
         ("cuadros%20%281%29.dat", "html", None),
+        ("irreg_darien_nat.rda", "rdata", None),
         ("tabla.txt", "html", None),
     ]
     assert {l.text for l in links} >= {"Dar_update", "cuadros (1).dat"}

@@ -1,7 +1,8 @@
-"""Fetching real SNM PDFs from a real HTTP server on 127.0.0.1: conditional requests, versions, faults."""
+"""Fetching real SNM PDFs (and a re-publication's R data) from a real HTTP server on 127.0.0.1: conditional requests, versions, faults."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 import extract
-from tests.extract.snm_site import PDF_2022, PDF_2023, Publication, landing_names, requests_to
+from tests.extract.snm_site import (
+    PDF_2022, PDF_2023, RDA_DMG, RDA_NAT, Publication, landing_names, requests_to,
+)
 from tests.real_documents import SAMPLES
 
 sha = lambda body: hashlib.sha256(body).hexdigest()  # noqa: E731
@@ -93,6 +96,34 @@ def flaky(*failures: Response, then: bytes = PDF_2022):
         return Response(then, content_type="application/pdf")
 
     return handler, calls
+
+
+@pytest.mark.parametrize("name, body", [("irreg_darien_nat.rda", RDA_NAT), ("irreg_darien_dmg.rda", RDA_DMG)])
+def test_r_data_lands_by_sha256_and_is_asked_for_conditionally_again(server, session, tmp_path, name, body):
+    # raw.githubusercontent.com serves .rda files as application/octet-stream.
+    path = f"/iom/gdidata/master/data/{name}"
+    server.expect_request(path).respond_with_handler(Publication(body, "application/octet-stream"))
+    link, raw = link_to(server, path, "rdata"), tmp_path / "raw"
+    first = extract.fetch(link, None, raw_dir=raw, session=session)
+    assert (first.fetch, first.kind, first.content_type) == ("downloaded", "rdata", "application/octet-stream")
+    assert first.path == raw / f"{sha(body)}.rdata" and first.path.read_bytes() == body
+    second = extract.fetch(link, first, raw_dir=raw, session=session)
+    assert (second.fetch, second.path, second.kind) == ("not_modified", first.path, "rdata")
+    request, response = [(q, r) for q, r in server.log if q.path == path][-1]
+    assert request.headers["If-None-Match"] == first.etag and response.status_code == 304
+    assert landing_names(raw) == [f"{sha(body)}.rdata"]
+
+
+@pytest.mark.parametrize("content_type, body, refused", [
+    ("text/plain", RDA_NAT, "content type 'text/plain' is not R data"),  # a text label: an error page, not R data
+    ("application/gzip", gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n"), "content is not R data (starts"),
+    ("application/octet-stream", PDF_2022, "content is not R data (starts '%PDF-"),
+])
+def test_r_data_link_to_anything_else_is_refused(server, session, tmp_path, content_type, body, refused):
+    server.expect_request("/data/x.rda").respond_with_data(body, content_type=content_type)
+    version = extract.fetch(link_to(server, "/data/x.rda", "rdata"), None, raw_dir=tmp_path, session=session)
+    assert version.fetch == "refused" and version.error.startswith(f"{server.url_for('/data/x.rda')}: refused: {refused}")
+    assert landing_names(tmp_path) == []
 
 
 def test_500_then_success_is_retried(server, session, tmp_path):
@@ -249,6 +280,18 @@ def test_local_file_is_copied_into_the_landing_zone(tmp_path):
     changed = extract.fetch(link, again, raw_dir=raw)
     assert changed.fetch == "downloaded" and changed.sha256 == sha(PDF_2022)
     assert landing_names(raw) == sorted([f"{sha(PDF_2022)}.pdf", f"{sha(PDF_2023)}.pdf"])
+
+
+def test_local_r_data_is_copied_into_the_landing_zone(tmp_path):
+    folder = tmp_path / "gdidata"
+    folder.mkdir()
+    (folder / "irreg_darien_nat.rda").write_bytes(RDA_NAT)
+    (link,) = extract.discover(str(folder / "irreg_darien_nat.rda"))  # one file as the source
+    raw = tmp_path / "raw"
+    first = extract.fetch(link, None, raw_dir=raw)
+    assert (first.fetch, first.kind, first.content_type) == ("downloaded", "rdata", "application/octet-stream")
+    assert first.path == raw / f"{sha(RDA_NAT)}.rdata" and first.path.read_bytes() == RDA_NAT
+    assert extract.fetch(link, first, raw_dir=raw).fetch == "not_modified"
 
 
 def test_local_file_faults_are_reported_not_raised(tmp_path):

@@ -11,6 +11,7 @@ import textwrap
 import pandas as pd
 
 from darien import cli
+from tests.real_documents import pdf_archive
 from tests.warehouse import query
 
 
@@ -68,9 +69,7 @@ def test_configuration_errors_exit_2(capsys, monkeypatch, tmp_path):
     assert "DARIEN_WORKERS" in err and err.count("\n") == 1
 
 
-def test_run_exits_75_while_another_process_holds_the_warehouse(
-    prefect_harness, capsys, tmp_path, real_2022
-):
+def test_run_exits_75_while_another_process_holds_the_warehouse(prefect_harness, capsys, tmp_path):
     warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
@@ -83,7 +82,7 @@ def test_run_exits_75_while_another_process_holds_the_warehouse(
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        code, _, err = run_cli(capsys, "run", "--source", str(real_2022.parent),
+        code, _, err = run_cli(capsys, "run", "--source", str(pdf_archive(tmp_path / "samples")),
                                "--warehouse", warehouse, "--data-dir", str(tmp_path / "d"))
     finally:
         holder.kill()

@@ -21,12 +21,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.real_documents import pdf_archive
 from tests.warehouse import pg_schema, query
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "samples"  # the two real PDFs: 2022 final, 2023 preliminary
 TOTALS = {2022: 248_284, 2023: 333_704}  # the Total rows the two PDFs print
 ARTIFACTS = {"documents", "warehouse-status", "latest-figures", "exports"}
 
@@ -48,10 +47,10 @@ def _wait(predicate, timeout: float, what: str, every: float = 0.5):
 
 
 class Served:
-    """The module's server: its API, where its scheduled nightly writes, and what it printed."""
+    """The module's server: its API, where its scheduled nightly writes, what it printed, and the folder runs read."""
 
-    def __init__(self, api: str, scheduled: Path, log: Path):
-        self.api, self.scheduled, self.log = api, scheduled, log
+    def __init__(self, api: str, scheduled: Path, log: Path, source: Path):
+        self.api, self.scheduled, self.log, self.source = api, scheduled, log, source
 
     def get(self, path: str):
         response = requests.get(f"{self.api}{path}", timeout=10)
@@ -90,8 +89,9 @@ def served(tmp_path_factory):
     """`python -m flows.server` on a free port with a PREFECT_HOME of its own, until the module ends."""
     tmp = tmp_path_factory.mktemp("served")
     port = _free_port()
+    samples = pdf_archive(tmp / "samples")  # the two real PDFs: 2022 final, 2023 preliminary
     env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect-home"), "DARIEN_PREFECT_HOST": "127.0.0.1",
-           "DARIEN_PREFECT_PORT": str(port), "DARIEN_SOURCE_URL": str(SAMPLES),
+           "DARIEN_PREFECT_PORT": str(port), "DARIEN_SOURCE_URL": str(samples),
            "DARIEN_DATA_DIR": str(tmp / "scheduled"),
            "DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp / 'scheduled' / 'warehouse.duckdb'}",
            # The nightly fires every minute; the scheduler and the runner look every 2 s.
@@ -103,7 +103,7 @@ def served(tmp_path_factory):
         # From a folder other than the checkout: the deployments import the installed package.
         proc = subprocess.Popen([sys.executable, "-m", "flows.server"], env=env, cwd=tmp,
                                 stdout=out, stderr=subprocess.STDOUT)
-    server = Served(f"http://127.0.0.1:{port}/api", tmp / "scheduled", log)
+    server = Served(f"http://127.0.0.1:{port}/api", tmp / "scheduled", log, samples)
 
     def serving():
         assert proc.poll() is None, log.read_text()[-3000:]
@@ -155,7 +155,7 @@ def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_dema
     assert {"from_year", "to_year", "source", "force"} <= set(backfill["parameter_openapi_schema"]["properties"])
     # Module paths: a runner loading flows/nightly.py as a script found flows/report.py for `import report`.
     assert (nightly["entrypoint"], backfill["entrypoint"]) == ("flows.nightly.nightly", "flows.backfill.backfill")
-    assert f"runs read {SAMPLES} (DARIEN_SOURCE_URL)" in served.log.read_text()
+    assert f"runs read {served.source} (DARIEN_SOURCE_URL)" in served.log.read_text()
 
 
 def _completed_with_artifacts(served: Served, run: dict) -> dict[str, str]:
@@ -186,7 +186,7 @@ def launched(served, tmp_path_factory, request):
                if item.module is request.module):
             warehouses["nightly-postgres"] = stack.enter_context(pg_schema())
         params = {"nightly": {}, "nightly-postgres": {},
-                  "backfill": dict(from_year=2023, to_year=2023, source=str(SAMPLES))}
+                  "backfill": dict(from_year=2023, to_year=2023, source=str(served.source))}
         yield {name: (served.create_run(name.split("-")[0], warehouse=url, data_dir=str(tmp / name),
                                         **params[name]), url)
                for name, url in warehouses.items()}
@@ -266,7 +266,8 @@ def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tm
     try:
         run = subprocess.run(
             [BIN / "prefect", "deployment", "run", "backfill/backfill", "--watch",
-             "--param", "from_year=2022", "--param", "to_year=2023", "--param", f"source={SAMPLES}"],
+             "--param", "from_year=2022", "--param", "to_year=2023",
+             "--param", f"source={pdf_archive(tmp_path / 'samples')}"],
             env=env, capture_output=True, text=True, timeout=240,
         )
     finally:

@@ -10,6 +10,7 @@ import load
 import report
 from darien import cli
 from flows.backfill import backfill
+from tests.real_documents import pdf_archive
 from tests.snm_documents import document_spec, write_pdf
 from tests.warehouse import query
 
@@ -85,18 +86,19 @@ def test_report_states_what_the_warehouse_holds(prefect_harness, duckdb_url, arc
 
 
 def test_reprocess_loads_a_failed_document_once_its_cause_is_fixed(
-    prefect_harness, duckdb_url, tmp_path, real_2022, monkeypatch, capsys
+    prefect_harness, duckdb_url, tmp_path, monkeypatch, capsys
 ):
     args = ["--warehouse", duckdb_url, "--data-dir", str(tmp_path / "data")]
+    source = str(pdf_archive(tmp_path / "samples"))  # the two real PDFs
     monkeypatch.setenv("DARIEN_PARSE_TIMEOUT", "0.01")  # far too little for a real document
-    assert cli.main(["run", "--source", str(real_2022.parent), *args]) == 3
+    assert cli.main(["run", "--source", source, *args]) == 3
     engine = load.connect(duckdb_url)
     assert [r.status for r in load.ledger.stored(engine)] == ["failed", "failed"]
     engine.dispose()
     capsys.readouterr()
 
     monkeypatch.setenv("DARIEN_PARSE_TIMEOUT", "120")
-    assert cli.main(["run", "--source", str(real_2022.parent), *args]) == 0  # unchanged: not retried
+    assert cli.main(["run", "--source", source, *args]) == 0  # unchanged: not retried
     assert "0 loaded" in capsys.readouterr().out
     assert cli.main(["reprocess", "--quarantined", *args]) == 0
 
