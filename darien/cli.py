@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     reprocess = sub.add_parser("reprocess", help="parse, validate and publish stored documents again")
     reprocess.add_argument("sha256", nargs="*", help="sha256 (or a unique prefix) of document versions")
     reprocess.add_argument("--quarantined", action="store_true", help="every quarantined or failed document")
+    reprocess.add_argument("--accept", action="append", default=[], metavar="SHA256",
+                           help="publish this version (sha256 or a unique prefix) despite the years it drops or the"
+                                " final totals it changes against the version of its URL loaded before it")
     _warehouse_options(reprocess)
     reprocess.set_defaults(func=cmd_reprocess)
 
@@ -216,13 +219,14 @@ def cmd_verify(args) -> int:
 
 
 def cmd_reprocess(args) -> int:
-    if not args.sha256 and not args.quarantined:
-        raise ConfigError("name a sha256 or use --quarantined")
+    if not args.sha256 and not args.quarantined and not args.accept:
+        raise ConfigError("name a sha256 or use --quarantined or --accept SHA256")
     from flows.reprocess import reprocess
 
     params = _flow_settings(args)
     params.pop("source")
-    return _finish(_call_flow(reprocess, sha256=args.sha256, quarantined=args.quarantined, **params))
+    return _finish(_call_flow(reprocess, sha256=args.sha256, quarantined=args.quarantined, accept=args.accept,
+                              **params))
 
 
 def cmd_serve(args) -> int:

@@ -119,6 +119,14 @@ class Batch:
     unknown_tables: list[str] = field(default_factory=list)
 
     @property
+    def years(self) -> list[int]:
+        """Every year the document gives figures for, in its monthly or its annual rows."""
+        found = set(self.rows["year"].tolist()) if len(self.rows) else set()
+        if self.annual is not None and len(self.annual):
+            found |= set(self.annual["year"].tolist())
+        return sorted(int(y) for y in found)
+
+    @property
     def short(self) -> str:
         return self.source_sha256[:6]
 

@@ -54,7 +54,8 @@ def document(shared: Shared, row, name: str):
             return _ended(record_failure(cfg, row.url, row.sha256, str(err)))
     try:
         batch = shared.parsers.submit(path, source_url=row.url, sha256=row.sha256).result()
-        if shared.years is not None and batch.year not in shared.years:
+        # A document spanning years (the re-publication) is taken whole when any of them is in range.
+        if shared.years is not None and not set(batch.years) & set(shared.years):
             return None
         batch.first_seen_at = row.first_seen_at
         verdict = shared.validators.submit(batch).result()
@@ -63,6 +64,8 @@ def document(shared: Shared, row, name: str):
             return record_skipped(cfg, row, str(err))
     except (transform.ParseError, expectations.ValidationCrashed) as err:
         with writing:
+            if getattr(err, "quarantine", False):  # bad figures, not a bad file: held for an operator
+                return _ended(quarantine_unread(cfg, row, str(err)))
             return _ended(record_failure(cfg, row.url, row.sha256, str(err)))
     with writing:
         if not verdict.success:
@@ -102,6 +105,18 @@ def quarantine(cfg: Settings, batch: Batch, verdict) -> DocumentOutcome:
     run_logger().error("%s quarantined in %s: %s", shown_url(batch.source_url), folder, verdict.failures[0])
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
                            verdict.failures[0], docs_url=verdict.docs_url)
+
+
+def quarantine_unread(cfg: Settings, row, reason: str) -> DocumentOutcome:
+    """Quarantine a document whose figures the parser refused (a count NA or negative, an unknown code): its raw file stays for `darien reprocess`."""
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.set_status(engine, row.url, row.sha256, "quarantined", error=reason,
+                               pipeline_version=PIPELINE_VERSION)
+    finally:
+        engine.dispose()
+    run_logger().error("%s quarantined: %s", shown_url(row.url), reason)
+    return DocumentOutcome(row.url, row.sha256, row.year, "quarantined", reason)
 
 
 def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> DocumentOutcome:

@@ -13,14 +13,21 @@ from flows.outcomes import RunSummary
 def reprocess(
     sha256: list[str] | None = None,
     quarantined: bool = False,
+    accept: list[str] | None = None,
     warehouse: str | None = None,
     data_dir: str | None = None,
 ) -> RunSummary:
-    """Run the stored versions named by sha256 (or prefix), or every quarantined/failed one, again."""
+    """Run the stored versions named by sha256 (or prefix), or every quarantined/failed one, again.
+
+    Versions named by `accept` are run too, accepted: their regressions against the version of
+    their URL loaded before them are recorded, not quarantined.
+    """
     cfg = settings(warehouse_url=warehouse, data_dir=data_dir)
 
     def work(summary: RunSummary) -> None:
-        todo = steps.selected(cfg, sha256 or [], quarantined)
+        if accept:
+            steps.accept(cfg, accept)
+        todo = steps.selected(cfg, [*(sha256 or []), *(accept or [])], quarantined)
         summary.found = len(todo)
         steps.process(cfg, todo, summary)
 

@@ -119,6 +119,16 @@ def pending(cfg: Settings, pipeline_version: str | None, years: range | None = N
     return sorted(rows, key=lambda r: (r.year or 0, str(r.first_seen_at), r.sha256))
 
 
+def accept(cfg: Settings, prefixes: list[str]) -> None:
+    """Record an operator's acceptance of the stored versions whose sha256 starts with one of `prefixes`."""
+    chosen = {r.sha256 for r in selected(cfg, prefixes, False)}
+    engine = load.connect(cfg.warehouse)
+    try:
+        load.ledger.accept(engine, sorted(chosen))
+    finally:
+        engine.dispose()
+
+
 def selected(cfg: Settings, prefixes: list[str], quarantined: bool) -> list:
     """Stored versions whose sha256 starts with one of `prefixes`, plus the quarantined/failed ones."""
     engine = load.connect(cfg.warehouse)

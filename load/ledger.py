@@ -236,6 +236,24 @@ def mark_pruned(engine: sa.Engine, sha256s: list[str]) -> int:
                             .values(pruned_at=_now())).rowcount
 
 
+def accept(engine: sa.Engine, sha256s: list[str]) -> int:
+    """Record that an operator accepted these versions' regressions against the version loaded before them (`darien reprocess --accept`)."""
+    if not sha256s:
+        return 0
+    with engine.begin() as conn:
+        return conn.execute(sa.update(documents).where(documents.c.sha256.in_(sha256s))
+                            .values(accepted_at=_now())).rowcount
+
+
+def loaded_before(engine: sa.Engine, url: str, sha256: str) -> str | None:
+    """The sha256 of the newest version of `url` other than `sha256` that was published, None if there is none."""
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(documents.c.sha256)
+            .where((documents.c.url == url) & (documents.c.sha256 != sha256) & (documents.c.status == "loaded"))
+            .order_by(documents.c.first_seen_at.desc(), documents.c.sha256.desc()).limit(1)).scalar()
+
+
 def quarantined(engine: sa.Engine) -> list[LedgerRow]:
     """Versions whose batch failed validation and waits in quarantine."""
     return _select(engine, documents.c.status == "quarantined")

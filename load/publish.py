@@ -220,3 +220,15 @@ def _publish_figures(conn: sa.Connection, f: derive.Figures, frame: pd.DataFrame
         derive.refresh_history(conn, f, load_id, started)
     derive.drop_temp(conn)
     return counts, bool(tops)
+
+
+def previous_totals(engine: sa.Engine, url: str, sha256: str) -> pd.DataFrame | None:
+    """Each year's total in the version of `url` published before `sha256` (derive.year_totals), None if none was.
+
+    What a new version of the same document is held against: a year it drops, a final total it changes.
+    """
+    before = ledger.loaded_before(engine, url, sha256)
+    if before is None:
+        return None
+    with engine.connect() as conn:
+        return derive.year_totals(conn, before)

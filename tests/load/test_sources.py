@@ -216,3 +216,17 @@ def test_the_comparison_names_revisions_swaps_and_disagreements(engine):
     assert found[(2022, 2, "country", "HTI")] == (40, False, 70, 30, "swapped")
     assert found[(2022, 1, "country", "HTI")] == (40, False, 45, 5, "disagreement")
     assert found[(2022, 1, "total", "total")][-1] == "disagreement"
+
+
+def test_a_new_version_is_held_against_the_version_of_its_url_published_before(engine):
+    assert load.previous_totals(engine, REP_URL, sha("rep 2")) is None
+    load.publish(engine, republication())
+    load.publish(engine, annual("republication", "rep 2019", 2019, IND=100, CUB=50, OTHER=10))  # another URL
+    totals = load.previous_totals(engine, REP_URL, sha("rep 2"))
+    assert totals.to_dict("records") == [
+        {"year": 2021, "persons": 5, "months": 1, "preliminary": False},
+        {"year": 2022, "persons": 210, "months": 2, "preliminary": False}]
+    assert load.previous_totals(engine, REP_URL, sha("rep")) is None  # a version is not held against itself
+    annual_url = "https://example.test/rep 2019"
+    assert load.previous_totals(engine, annual_url, sha("x")).to_dict("records") == [
+        {"year": 2019, "persons": 160, "months": 0, "preliminary": False}]
