@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from darien.contract import COLUMNS, LINEAGE_SET_BY_LOAD, OTHER_COUNTRIES
 from transform.countries import country_code, marker_note, normalise
 from transform.errors import LayoutError, NoTableError, NoTextError, ParseError
-from transform.pdf import Columns, _centre, _failure, _lines, line_cells, open_pdf
+from transform.pdf import Columns, line_cells, open_pdf, read_failure, word_lines, x_centre
 from transform.tables import PrintedTable, cell_value, is_cuadro_title
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def read_annual_pdf(source: Path | BinaryIO, name: str) -> AnnualSummary:
         with pdf:
             for page in pdf.pages:
                 try:
-                    lines = _lines(page.extract_words())
+                    lines = word_lines(page.extract_words())
                 finally:
                     page.close()
                 lines_read += len(lines)
@@ -96,7 +96,7 @@ def read_annual_pdf(source: Path | BinaryIO, name: str) -> AnnualSummary:
     except (ParseError, MemoryError):
         raise
     except Exception as err:
-        raise _failure(name, err, "unreadable or truncated PDF") from None
+        raise read_failure(name, err, "unreadable or truncated PDF") from None
     if not lines_read:
         raise NoTextError(name, "no text in the document (image-only or scanned PDF)")
     if not grids:
@@ -168,7 +168,7 @@ def _years_as_columns(lines, at: int, page: int, name: str) -> tuple[_Grid, int]
     years = [k for k in keys[first:] if k]
     if len(years) < MIN_YEARS or len(set(years)) < len(years):
         return None
-    columns = _bounds([(k, _centre(w)) for k, w in zip(keys[first:], line[first:])])
+    columns = _bounds([(k, x_centre(w)) for k, w in zip(keys[first:], line[first:])])
     cells, pages, end = {}, {}, at + 1
     while end < len(lines) and (row := _cells(lines[end], columns)):
         label, values = row
