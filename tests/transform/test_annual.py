@@ -9,7 +9,7 @@ import pyreadr
 import pytest
 
 from extract.links import is_darien_transit, kind_of
-from transform.annual import ANNUAL_COLUMNS, ANNUAL_RECONCILIATION_COLUMNS, read_annual_pdf
+from transform.annual import ANNUAL_READ_COLUMNS, ANNUAL_RECONCILIATION_COLUMNS, read_annual_pdf
 from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError
 
 from tests.transform.annual_documents import Summary, write_summary
@@ -59,7 +59,7 @@ def test_both_orientations_read_back_the_real_figures(tmp_path, figures, years_a
     spec = summary(figures, years_as=years_as, total_row_first=total_row_first)
     read_back = read(tmp_path, spec)
     rows = read_back.rows
-    assert rows.dtypes.astype(str).to_dict() == ANNUAL_COLUMNS
+    assert rows.dtypes.astype(str).to_dict() == ANNUAL_READ_COLUMNS
     assert {(r.year, r.breakdown, r.category): r.persons for r in rows.itertuples()} == expected(figures)
     assert set(rows[rows.category == "OTHER"].label) == {"Otros"}
     assert set(rows[rows.category == "HTI"].label) == {"Haití"}
