@@ -36,7 +36,8 @@ _RECORD_COLUMNS = {name: contract.COLUMNS[name] for name in (
 
 
 def parse_document(path: Path, *, source_url: str | None = None, sha256: str | None = None) -> Batch:
-    """One document version as a contract Batch: an SNM PDF or HTML page, or the re-publication's R data."""
+    """One document version as a contract Batch: an SNM PDF or HTML page (its monthly tables, or
+    SNM's historical summary of years by nationality), or the re-publication's R data."""
     path = Path(path)
     name = document_name(path, source_url)
     try:
@@ -62,7 +63,11 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
     from transform.pdf import read_pdf
 
     printed = read_pdf(io.BytesIO(data), name, screen=screen)  # the bytes in hand: no second read
-    return build_batch(printed, name=name, kind=kind, source_url=source_url, sha256=sha256)
+    try:
+        return build_batch(printed, name=name, kind=kind, source_url=source_url, sha256=sha256)
+    except NoTableError:
+        # No monthly table: SNM's historical summary (years by nationality), else NoTableError.
+        return summary_batch(data, printed, name=name, source_url=source_url, sha256=sha256)
 
 
 def rdata_batch(path: Path, *, source_url: str, sha256: str) -> Batch:
@@ -79,6 +84,34 @@ def rdata_batch(path: Path, *, source_url: str, sha256: str) -> Batch:
                  preliminary=read.preliminary, rows=read.rows, annual=read.annual,
                  reconciliation=contract.empty_reconciliation(), kind="rdata",
                  source_kind="republication")
+
+
+def summary_batch(data: bytes, printed: PrintedDocument, *, name: str, source_url: str, sha256: str) -> Batch:
+    """SNM's historical summary (a PDF of years by nationality) as a Batch of annual rows and no monthly rows.
+
+    Every year is final (`as_of` 31 December); the batch's year is the newest. Its
+    reconciliation holds the printed Total column's checks (a row's years against it, month 0);
+    whether the countries add up to each year's Total row the annual suite checks on the rows.
+    """
+    from transform.annual import read_annual_pdf
+
+    try:
+        summary = read_annual_pdf(io.BytesIO(data), name)
+    except NoTableError:
+        raise NoTableError(name, f"no monthly SNM table ({len(printed.tables)} unknown table(s)) and no "
+                                 f"table of years by nationality (years as columns or as rows), in "
+                                 f"{len(printed.lines)} lines of text") from None
+    annual = with_lineage(summary.rows, contract.ANNUAL_COLUMNS, source_url=source_url, sha256=sha256,
+                          source_kind="snm")
+    year = int(annual.year.max())
+    checks = summary.reconciliation
+    checks = checks[checks.check == "total_column"].rename(columns={"year": "month"})
+    return Batch(source_url=source_url, source_sha256=sha256, year=year, as_of=date(year, 12, 31),
+                 preliminary=False, rows=contract.empty_rows(), annual=annual,
+                 reconciliation=checks[list(contract.RECONCILIATION_COLUMNS)].astype(
+                     contract.RECONCILIATION_COLUMNS).reset_index(drop=True),
+                 kind="pdf", source_kind="snm", modified_at=summary.modified_at,
+                 unknown_tables=[t.title for t in printed.tables])
 
 
 def _screen(text: str, *, name: str, data: bytes, kind: str) -> None:
