@@ -49,6 +49,7 @@ def test_the_2022_region_table_passes(dirs):
     assert [name for name, s in summary["suites"].items() if s.get("skipped")] == [
         "darien_annual", "darien_annual_sums"]
     assert summary["suites"]["darien_annual"]["skipped"] == "the batch has no annual rows"
+    assert summary["continuity"] == [] and summary["accepted"] == []
     assert summary["suites"]["darien_completeness"]["evaluated"] == len(COLUMNS) - len(NULLABLE)
     assert _path(verdict.docs_url).is_file()
 
