@@ -18,7 +18,9 @@ if TYPE_CHECKING:  # pandas is imported where frames are built: a quiet nightly 
 # SUITES_VERSION when expectations/ would judge a batch differently: either change makes
 # the pipeline re-process documents it has already seen.
 PARSER_VERSION = "1"
-SUITES_VERSION = "2"  # 2: countries may be XKX (Kosovo) or TIB (Tibet)
+# 2: countries may be XKX (Kosovo) or TIB (Tibet). 3: source_kind required; a batch may have
+# annual rows only (suites for annual rows); R data needs no reconciliation rows.
+SUITES_VERSION = "3"
 PIPELINE_VERSION = f"parser-{PARSER_VERSION}+suites-{SUITES_VERSION}"
 
 TABLE = "darien_transit"

@@ -9,5 +9,7 @@ from expectations.gate import validate
 from expectations.pool import ValidationCrashed, ValidatorPool
 from expectations.quarantine import quarantine
 from expectations.verdict import Verdict
+from expectations.versions import continuity, year_totals
 
-__all__ = ["GateError", "ValidationCrashed", "ValidatorPool", "Verdict", "quarantine", "validate"]
+__all__ = ["GateError", "ValidationCrashed", "ValidatorPool", "Verdict", "continuity", "quarantine",
+           "validate", "year_totals"]

@@ -30,10 +30,11 @@ def _open(gx_dir: Path, docs_dir: Path) -> None:
         pass  # each validation raises it again, for the run to report
 
 
-def _validate(batch: Batch, gx_dir: Path, docs_dir: Path, jump_factor: float) -> Verdict:
+def _validate(batch: Batch, gx_dir: Path, docs_dir: Path, jump_factor: float, previous, accepted: bool) -> Verdict:
     from expectations.gate import validate
 
-    return validate(batch, gx_dir=gx_dir, docs_dir=docs_dir, jump_factor=jump_factor)
+    return validate(batch, gx_dir=gx_dir, docs_dir=docs_dir, jump_factor=jump_factor,
+                    previous=previous, accepted=accepted)
 
 
 def _errors(name: str, error: BaseException) -> BaseException:
@@ -52,7 +53,7 @@ class ValidatorPool(WorkerPool):
         super().__init__(workers, _open, (self.gx_dir, self.docs_dir), _errors)
         self.jump_factor = float(jump_factor)
 
-    def submit(self, batch: Batch) -> "Future[Verdict]":
-        """Validate `batch` in a worker (see expectations.validate)."""
-        return self.run(_validate, batch, self.gx_dir, self.docs_dir, self.jump_factor,
+    def submit(self, batch: Batch, *, previous=None, accepted: bool = False) -> "Future[Verdict]":
+        """Validate `batch` in a worker (see expectations.validate for `previous` and `accepted`)."""
+        return self.run(_validate, batch, self.gx_dir, self.docs_dir, self.jump_factor, previous, accepted,
                         name=batch.file_name)

@@ -12,7 +12,7 @@ from expectations.verdict import Verdict
 
 
 def quarantine(batch: Batch, verdict: Verdict, quarantine_dir: Path) -> Path:
-    """Write `quarantine_dir/<sha256>/` (rows.csv, reconciliation.csv, validation.json) atomically."""
+    """Write `quarantine_dir/<sha256>/` (rows.csv, annual.csv if it has annual rows, reconciliation.csv, validation.json) atomically."""
     quarantine_dir = Path(quarantine_dir)
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     folder = quarantine_dir / batch.source_sha256
@@ -20,6 +20,8 @@ def quarantine(batch: Batch, verdict: Verdict, quarantine_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{batch.source_sha256[:12]}-", dir=quarantine_dir))
     try:
         batch.rows.to_csv(staging / "rows.csv", index=False)
+        if batch.annual is not None and len(batch.annual):
+            batch.annual.to_csv(staging / "annual.csv", index=False)
         batch.reconciliation.to_csv(staging / "reconciliation.csv", index=False)
         report = {
             "source_url": batch.source_url,

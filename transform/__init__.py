@@ -1,4 +1,4 @@
-"""Transform: read every table of an SNM document (PDF or HTML) into contract rows and a reconciliation frame."""
+"""Transform: read an SNM document (PDF or HTML) or the re-publication's R data into contract rows, annual rows and a reconciliation frame."""
 
 from transform.errors import (
     EncryptedError, LayoutError, NoTableError, NoTextError, NotDarien, ParseError, ParseMemoryError,

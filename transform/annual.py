@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO
 
-from darien.contract import COLUMNS, LINEAGE_SET_BY_LOAD, OTHER_COUNTRIES
+from darien.contract import ANNUAL_COLUMNS, ANNUAL_KEY, LINEAGE_SET_BY_LOAD, OTHER_COUNTRIES
 from transform.countries import country_code, marker_note, normalise
 from transform.errors import LayoutError, NoTableError, NoTextError, ParseError
-from transform.pdf import Columns, _centre, _failure, _lines, line_cells, open_pdf
+from transform.pdf import Columns, line_cells, open_pdf, pdf_date, read_failure, word_lines, x_centre
 from transform.tables import PrintedTable, cell_value, is_cuadro_title
 
 if TYPE_CHECKING:
@@ -24,14 +25,12 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-# Column name -> pandas dtype of the annual rows: the contract's columns less `month` and
-# the lineage load/ adds. Key (year, breakdown, category); `as_of` is 31 December of the year.
-ANNUAL_COLUMNS: dict[str, str] = {
-    name: dtype for name, dtype in COLUMNS.items()
-    if name not in ("month", "source_url", "source_sha256", "pipeline_version", "source_kind",
-                    *LINEAGE_SET_BY_LOAD)
+# Column name -> pandas dtype of the annual rows a reader fills: contract.ANNUAL_COLUMNS less
+# the lineage (transform.lineage adds it). Key contract.ANNUAL_KEY; `as_of` is 31 December.
+ANNUAL_READ_COLUMNS: dict[str, str] = {
+    name: dtype for name, dtype in ANNUAL_COLUMNS.items()
+    if name not in ("source_url", "source_sha256", "pipeline_version", "source_kind", *LINEAGE_SET_BY_LOAD)
 }
-ANNUAL_KEY = ("year", "breakdown", "category")
 
 # An annual table's checks: its rows add up to its Total row, a row's years to its Total column.
 ANNUAL_RECONCILIATION_COLUMNS: dict[str, str] = {
@@ -54,8 +53,9 @@ _NUMERIC = re.compile(r"^[\d,.]+$|^[-–—]$")
 class AnnualSummary:
     """SNM's historical summary, read: annual rows and the checks of its printed totals."""
 
-    rows: pd.DataFrame  # ANNUAL_COLUMNS
+    rows: pd.DataFrame  # ANNUAL_READ_COLUMNS
     reconciliation: pd.DataFrame  # ANNUAL_RECONCILIATION_COLUMNS
+    modified_at: datetime | None = None  # the PDF's ModDate
 
 
 @dataclass
@@ -73,10 +73,10 @@ class _Grid:
 
 
 def annual_frame(records: list[dict]) -> pd.DataFrame:
-    """Annual rows (dicts with ANNUAL_COLUMNS' keys) as a frame with its dtypes, in key order."""
+    """Annual rows (dicts with ANNUAL_READ_COLUMNS' keys) as a frame with its dtypes, in key order."""
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(records, columns=list(ANNUAL_COLUMNS)).astype(ANNUAL_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=list(ANNUAL_READ_COLUMNS)).astype(ANNUAL_READ_COLUMNS)
     return frame.sort_values(list(ANNUAL_KEY), ignore_index=True)
 
 
@@ -86,9 +86,10 @@ def read_annual_pdf(source: Path | BinaryIO, name: str) -> AnnualSummary:
     pdf = open_pdf(source, name)
     try:
         with pdf:
+            modified = pdf_date(pdf.metadata.get("ModDate"))
             for page in pdf.pages:
                 try:
-                    lines = _lines(page.extract_words())
+                    lines = word_lines(page.extract_words())
                 finally:
                     page.close()
                 lines_read += len(lines)
@@ -96,13 +97,13 @@ def read_annual_pdf(source: Path | BinaryIO, name: str) -> AnnualSummary:
     except (ParseError, MemoryError):
         raise
     except Exception as err:
-        raise _failure(name, err, "unreadable or truncated PDF") from None
+        raise read_failure(name, err, "unreadable or truncated PDF") from None
     if not lines_read:
         raise NoTextError(name, "no text in the document (image-only or scanned PDF)")
     if not grids:
         raise NoTableError(name, f"no table of years by nationality (years as columns or as rows) "
                                  f"in {lines_read} lines of text")
-    return _summary(grids, name)
+    return AnnualSummary(*_summary(grids, name), modified_at=modified)
 
 
 def _text(line: list[dict]) -> str:
@@ -168,7 +169,7 @@ def _years_as_columns(lines, at: int, page: int, name: str) -> tuple[_Grid, int]
     years = [k for k in keys[first:] if k]
     if len(years) < MIN_YEARS or len(set(years)) < len(years):
         return None
-    columns = _bounds([(k, _centre(w)) for k, w in zip(keys[first:], line[first:])])
+    columns = _bounds([(k, x_centre(w)) for k, w in zip(keys[first:], line[first:])])
     cells, pages, end = {}, {}, at + 1
     while end < len(lines) and (row := _cells(lines[end], columns)):
         label, values = row
@@ -235,7 +236,7 @@ def _names(words: list[dict]) -> list[tuple[str, float]]:
     return [(" ".join(w["text"] for w in group), (group[0]["x0"] + group[-1]["x1"]) / 2) for group in names]
 
 
-def _summary(grids: list[_Grid], name: str) -> AnnualSummary:
+def _summary(grids: list[_Grid], name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Annual rows and checks of the tables read: `total` from the Total row, `country` from the others."""
     import pandas as pd
 
@@ -267,7 +268,7 @@ def _summary(grids: list[_Grid], name: str) -> AnnualSummary:
         raise LayoutError(name, f"{first.category} in {first.year} is printed twice ({first.label!r})")
     reconciliation = pd.DataFrame(checks, columns=list(ANNUAL_RECONCILIATION_COLUMNS)).astype(
         ANNUAL_RECONCILIATION_COLUMNS)
-    return AnnualSummary(rows, reconciliation)
+    return rows, reconciliation
 
 
 def _annual_record(year: int, breakdown: str, code: str, label: str, value: int | None, grid: _Grid) -> dict:

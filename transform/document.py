@@ -1,4 +1,4 @@
-"""One SNM document (PDF or HTML) to a contract Batch: rows, reconciliation, year and cut-off."""
+"""One document to a contract Batch (rows, annual rows, reconciliation, year and cut-off): SNM's PDFs and HTML pages, the re-publication's R data."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from transform.countries import MARKERS, normalise, split_marker
 from transform.errors import (
     LayoutError, NoTableError, NoTextError, NotDarien, UnreadableError, document_name,
 )
+from transform.lineage import with_lineage
 from transform.subject import has_markers, plain
 from transform.tables import PrintedDocument, PrintedRow, PrintedTable, month_index
 
@@ -29,10 +30,14 @@ log = logging.getLogger(__name__)
 _YEAR = re.compile(r"\bano\s*:?\s*(\d{4})\b")
 _PRELIMINARY = re.compile(r"cifras preliminares al (\d{1,2}) de ([a-z]+) del? (\d{4})")
 _FOOTNOTE = re.compile(r"^\s*(\(\d+\))\s+(\S.*)$")
+# What _record fills, with the contract's dtypes (the document's cut-off and lineage come after).
+_RECORD_COLUMNS = {name: contract.COLUMNS[name] for name in (
+    "year", "month", "breakdown", "category", "label", "persons", "note", "source_table", "source_page")}
 
 
 def parse_document(path: Path, *, source_url: str | None = None, sha256: str | None = None) -> Batch:
-    """Every known table of one SNM document as contract rows, with its reconciliation frame."""
+    """One document version as a contract Batch: an SNM PDF or HTML page (its monthly tables, or
+    SNM's historical summary of years by nationality), or the re-publication's R data."""
     path = Path(path)
     name = document_name(path, source_url)
     try:
@@ -42,21 +47,71 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
     if not data:
         raise UnreadableError(name, "empty file (0 bytes)")
     kind = sniff(data[:HEAD_BYTES])
-    if kind not in DOCUMENT_KINDS:
-        raise UnreadableError(name, f"not a PDF or HTML document (starts with {data[:8]!r})")
+    if kind not in (*DOCUMENT_KINDS, "rdata"):  # darien.sniff may or may not list "rdata" yet
+        raise UnreadableError(name, f"not a PDF or HTML document, nor R data (starts with {data[:8]!r})")
+    source_url = source_url or path.resolve().as_uri()
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
+    if kind == "rdata":
+        return rdata_batch(path, source_url=source_url, sha256=sha256)
     # Decided on the first page (HTML: the page's text) once the document is open, before its tables.
     screen = partial(_screen, name=name, data=data, kind=kind)
-    if kind == "pdf":
-        from transform.pdf import read_pdf
-
-        printed = read_pdf(io.BytesIO(data), name, screen=screen)  # the bytes in hand: no second read
-    else:
+    if kind == "html":
         from transform.html import read_html
 
-        printed = read_html(data, name, screen=screen)
-    return build_batch(printed, name=name, kind=kind,
-                       source_url=source_url or path.resolve().as_uri(),
-                       sha256=sha256 or hashlib.sha256(data).hexdigest())
+        return build_batch(read_html(data, name, screen=screen), name=name, kind=kind,
+                           source_url=source_url, sha256=sha256)
+    from transform.pdf import read_pdf
+
+    printed = read_pdf(io.BytesIO(data), name, screen=screen)  # the bytes in hand: no second read
+    try:
+        return build_batch(printed, name=name, kind=kind, source_url=source_url, sha256=sha256)
+    except NoTableError:
+        # No monthly table: SNM's historical summary (years by nationality), else NoTableError.
+        return summary_batch(data, printed, name=name, source_url=source_url, sha256=sha256)
+
+
+def rdata_batch(path: Path, *, source_url: str, sha256: str) -> Batch:
+    """The re-publication's R data file as a Batch: monthly rows, annual rows (2010-2019), no printed sums to reconcile.
+
+    Its newest year decides `year`, `as_of` (the end of its last month) and `preliminary`
+    (only an incomplete last year). A file holding both objects has had its sex totals
+    checked against its nationality totals while read (TotalsMismatch).
+    """
+    from transform.rdata import read_rdata
+
+    read = read_rdata(path, source_url=source_url, sha256=sha256)
+    return Batch(source_url=source_url, source_sha256=sha256, year=read.year, as_of=read.as_of,
+                 preliminary=read.preliminary, rows=read.rows, annual=read.annual,
+                 reconciliation=contract.empty_reconciliation(), kind="rdata",
+                 source_kind="republication")
+
+
+def summary_batch(data: bytes, printed: PrintedDocument, *, name: str, source_url: str, sha256: str) -> Batch:
+    """SNM's historical summary (a PDF of years by nationality) as a Batch of annual rows and no monthly rows.
+
+    Every year is final (`as_of` 31 December); the batch's year is the newest. Its
+    reconciliation holds the printed Total column's checks (a row's years against it, month 0);
+    whether the countries add up to each year's Total row the annual suite checks on the rows.
+    """
+    from transform.annual import read_annual_pdf
+
+    try:
+        summary = read_annual_pdf(io.BytesIO(data), name)
+    except NoTableError:
+        raise NoTableError(name, f"no monthly SNM table ({len(printed.tables)} unknown table(s)) and no "
+                                 f"table of years by nationality (years as columns or as rows), in "
+                                 f"{len(printed.lines)} lines of text") from None
+    annual = with_lineage(summary.rows, contract.ANNUAL_COLUMNS, source_url=source_url, sha256=sha256,
+                          source_kind="snm")
+    year = int(annual.year.max())
+    checks = summary.reconciliation
+    checks = checks[checks.check == "total_column"].rename(columns={"year": "month"})
+    return Batch(source_url=source_url, source_sha256=sha256, year=year, as_of=date(year, 12, 31),
+                 preliminary=False, rows=contract.empty_rows(), annual=annual,
+                 reconciliation=checks[list(contract.RECONCILIATION_COLUMNS)].astype(
+                     contract.RECONCILIATION_COLUMNS).reset_index(drop=True),
+                 kind="pdf", source_kind="snm", modified_at=summary.modified_at,
+                 unknown_tables=[t.title for t in printed.tables])
 
 
 def _screen(text: str, *, name: str, data: bytes, kind: str) -> None:
@@ -150,16 +205,11 @@ def build_batch(printed: PrintedDocument, *, name: str, kind: str, source_url: s
                                        row.months[month - 1], note, table.source_table))
         checks += _reconcile(table.source_table, total, rows, document_total)
 
-    frame = pd.DataFrame.from_records(records, columns=list(contract.COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=list(_RECORD_COLUMNS))
     frame["preliminary"] = cut_off is not None or last < 12
     frame["as_of"] = pd.Timestamp(as_of)
-    frame["source_url"] = source_url
-    frame["source_sha256"] = sha256
-    frame["pipeline_version"] = contract.PIPELINE_VERSION
-    frame["source_kind"] = "snm"
-    rows_frame = pd.concat([contract.empty_rows(), frame.astype(
-        {k: v for k, v in contract.COLUMNS.items() if k not in contract.LINEAGE_SET_BY_LOAD})],
-        ignore_index=True)[list(contract.COLUMNS)].astype(contract.COLUMNS)
+    rows_frame = with_lineage(frame.astype(_RECORD_COLUMNS), contract.COLUMNS, source_url=source_url,
+                              sha256=sha256, source_kind="snm")
     reconciliation = pd.DataFrame(checks, columns=list(contract.RECONCILIATION_COLUMNS)).astype(
         contract.RECONCILIATION_COLUMNS)
     return Batch(source_url=source_url, source_sha256=sha256, year=year, as_of=as_of,

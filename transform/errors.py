@@ -13,7 +13,13 @@ def document_name(path, source_url: str | None = None) -> str:
 
 
 class ParseError(Exception):
-    """A document could not be parsed; `str(err)` is one line naming the file and the reason."""
+    """A document could not be parsed; `str(err)` is one line naming the file and the reason.
+
+    `quarantine` is True for a readable file whose figures are bad (an NA or negative count,
+    an unknown code): the run records the version as quarantined, not failed.
+    """
+
+    quarantine = False
 
     def __init__(self, file: str, reason: str) -> None:
         self.file = file

@@ -44,11 +44,13 @@ class Columns:
         return None
 
 
-def _centre(word: dict) -> float:
+def x_centre(word: dict) -> float:
+    """The x-centre of a pdfplumber word: the column it belongs to."""
     return (word["x0"] + word["x1"]) / 2
 
 
-def _lines(words: list[dict]) -> list[list[dict]]:
+def word_lines(words: list[dict]) -> list[list[dict]]:
+    """A page's words grouped into printed lines (top to bottom), each line's words left to right."""
     lines: list[list[dict]] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
         if lines and abs(word["top"] - lines[-1][0]["top"]) <= LINE_TOLERANCE:
@@ -64,12 +66,12 @@ def _header(line: list[dict]) -> tuple[str, Columns] | None:
     if not totals or totals[0] == 0:
         return None
     at = totals[0]
-    centres = [(0, _centre(line[at]))]
+    centres = [(0, x_centre(line[at]))]
     for word in line[at + 1:]:
         month = month_index(word["text"])
         if month is None or any(k == month for k, _ in centres):
             return None
-        centres.append((month, _centre(word)))
+        centres.append((month, x_centre(word)))
     if len(centres) - 1 < MIN_MONTH_HEADERS:
         return None
     bounds = []
@@ -92,7 +94,7 @@ def line_cells(line: list[dict], columns: Columns) -> tuple[list[str], dict[int,
     """
     label_words, cells = [], {}
     for word in line:
-        x = _centre(word)
+        x = x_centre(word)
         if x < columns.label_right:
             if cells:
                 return None
@@ -135,7 +137,7 @@ class _Reader:
     def page(self, number: int, words: list[dict]) -> None:
         # A table still open at the bottom of the previous page may go on here, header or not.
         carried, self.current, self.title = self.current, None, []
-        for line in _lines(words):
+        for line in word_lines(words):
             text = " ".join(w["text"] for w in line)
             self.lines.append(text)
             header = _header(line)
@@ -208,7 +210,8 @@ def _cause(err: Exception) -> Exception:
     return inner or err.__cause__ or err.__context__ or err
 
 
-def _failure(name: str, err: Exception, what: str) -> ParseError:
+def read_failure(name: str, err: Exception, what: str) -> ParseError:
+    """The one-line ParseError for an exception pdfplumber or pdfminer raised: encrypted, out of memory, else `what`."""
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     cause = _cause(err)
@@ -231,7 +234,7 @@ def open_pdf(source: Path | BinaryIO, name: str):
     except (ParseError, MemoryError):
         raise
     except Exception as err:
-        raise _failure(name, err, "not a readable PDF") from None
+        raise read_failure(name, err, "not a readable PDF") from None
 
 
 def read_pdf(source: Path | BinaryIO, name: str, *,
@@ -257,5 +260,5 @@ def read_pdf(source: Path | BinaryIO, name: str, *,
     except (ParseError, MemoryError):
         raise
     except Exception as err:
-        raise _failure(name, err, "unreadable or truncated PDF") from None
+        raise read_failure(name, err, "unreadable or truncated PDF") from None
     return PrintedDocument(reader.tables, reader.lines, modified)

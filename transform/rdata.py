@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 from darien import contract
 from darien.contract import OTHER_COUNTRIES
 from darien.countries import country_codes
-from transform.annual import ANNUAL_COLUMNS, ANNUAL_KEY
+from transform.annual import ANNUAL_READ_COLUMNS
 from transform.errors import LayoutError, NotDarien, ParseError, UnreadableError, document_name
+from transform.lineage import with_lineage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,11 +37,15 @@ TOTAL_LABEL = "Total"  # the file prints no total: these rows are the sum of the
 
 
 class CountError(ParseError):
-    """A count is NA, negative or not a whole number."""
+    """A count is NA, negative or not a whole number: bad figures in a readable file, quarantined."""
+
+    quarantine = True
 
 
 class UnknownCodeError(ParseError):
-    """A nationality or sex code outside the known set (ISO 3166-1 alpha-3, XKX, TIB, OOO; men, women, boys, girls)."""
+    """A nationality or sex code outside the known set (ISO 3166-1 alpha-3, XKX, TIB, OOO; men, women, boys, girls): quarantined."""
+
+    quarantine = True
 
 
 class TotalsMismatch(ParseError):
@@ -52,7 +57,7 @@ class RData:
     """One R data file, read: monthly contract rows, annual rows, and its newest year's cut-off."""
 
     rows: pd.DataFrame  # contract.COLUMNS (load_id and loaded_at empty)
-    annual: pd.DataFrame  # transform.annual.ANNUAL_COLUMNS
+    annual: pd.DataFrame  # contract.ANNUAL_COLUMNS (load_id and loaded_at empty)
     objects: tuple[str, ...]  # the Darién objects the file held (NAT, DMG)
     year: int  # the newest year: the ledger's year
     as_of: date  # the newest year's cut-off
@@ -67,7 +72,7 @@ def read_rdata(path: Path, *, source_url: str | None = None, sha256: str | None 
     path = Path(path)
     name = document_name(path, source_url)
     try:
-        data = path.read_bytes()
+        sha256 = sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
         objects = pyreadr.read_r(str(path))
     except MemoryError:
         raise
@@ -83,14 +88,10 @@ def read_rdata(path: Path, *, source_url: str | None = None, sha256: str | None 
         monthly[obj], annual[obj] = object_rows(objects[obj], obj, name)
     if len(found) == 2:
         check_sex_totals(monthly[NAT], monthly[DMG], name=name)
-    rows = pd.concat(monthly.values(), ignore_index=True)
-    rows["source_url"] = source_url or path.resolve().as_uri()
-    rows["source_sha256"] = sha256 or hashlib.sha256(data).hexdigest()
-    rows["pipeline_version"] = contract.PIPELINE_VERSION
-    rows["source_kind"] = "republication"
-    rows = pd.concat([contract.empty_rows(), rows], ignore_index=True)
-    rows = rows[list(contract.COLUMNS)].astype(contract.COLUMNS)
-    annual_rows = pd.concat(annual.values(), ignore_index=True).astype(ANNUAL_COLUMNS)
+    lineage = {"source_url": source_url or path.resolve().as_uri(), "sha256": sha256,
+               "source_kind": "republication"}
+    rows = with_lineage(pd.concat(monthly.values(), ignore_index=True), contract.COLUMNS, **lineage)
+    annual_rows = with_lineage(pd.concat(annual.values(), ignore_index=True), contract.ANNUAL_COLUMNS, **lineage)
     newest = pd.concat([rows[["year", "as_of", "preliminary"]], annual_rows[["year", "as_of", "preliminary"]]])
     newest = newest.sort_values(["year", "as_of"]).iloc[-1]
     return RData(rows=rows, annual=annual_rows, objects=found, year=int(newest.year),
@@ -120,7 +121,7 @@ def object_rows(frame: pd.DataFrame, obj: str, name: str) -> tuple[pd.DataFrame,
         ends = rows.year.map(last_month)
         rows["as_of"] = [month_end(y, m) for y, m in zip(rows.year, ends)]
         rows["preliminary"] = (rows.year == newest) & (ends < 12)
-    return monthly, annual.astype(ANNUAL_COLUMNS)
+    return monthly, annual.astype(ANNUAL_READ_COLUMNS)
 
 
 def check_sex_totals(nat_rows: pd.DataFrame, dmg_rows: pd.DataFrame, *, name: str) -> None:
@@ -240,4 +241,5 @@ def _annual(tidy: pd.DataFrame, obj: str) -> pd.DataFrame:
         rows = pd.concat([totals.assign(breakdown="total", category="total", label=TOTAL_LABEL), rows],
                          ignore_index=True)
     rows = rows.assign(note=pd.NA, preliminary=False, as_of=pd.NaT, source_table=obj, source_page=0)
-    return rows[list(ANNUAL_COLUMNS)].astype(ANNUAL_COLUMNS).sort_values(list(ANNUAL_KEY), ignore_index=True)
+    return rows[list(ANNUAL_READ_COLUMNS)].astype(ANNUAL_READ_COLUMNS).sort_values(
+        list(contract.ANNUAL_KEY), ignore_index=True)

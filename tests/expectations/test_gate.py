@@ -19,7 +19,9 @@ from tests.expectations.sample_batches import region_2022
 # pycountry's list of countries) changes it: bump contract.SUITES_VERSION, so that documents
 # judged by the old suites are judged again, and record the new digest here.
 FINGERPRINTS = {"1": "9d2e527e42855d689d822448cd1680c76ba22e7fc65fcf05954724012404b8ad",
-                "2": "dca92a999cba9ba387ed1e8876acb0f21be66da5b734c98d7901b5eeb1272a8a"}  # 2: XKX, TIB
+                "2": "dca92a999cba9ba387ed1e8876acb0f21be66da5b734c98d7901b5eeb1272a8a",  # 2: XKX, TIB
+                # 3: source_kind, a batch suite (figures, sums checked), annual suites
+                "3": "aed75ea4146f9e80fe3f8366ba06be3b2968d6eb71f6ffed30bcdf3d7be735ce"}
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -69,8 +71,8 @@ def test_a_second_set_up_reuses_the_context_and_restores_a_changed_suite(tmp_pat
     batch = region_2022()
     batch.rows.loc[0, "persons"] = -1
     verdict = expectations.validate(batch, gx_dir=gx_dir, docs_dir=docs_dir)
-    assert verdict.failures == ["persons -1 outside >= 0 in total total (label 'Total') month 1"]
-    assert len(json.loads(ranges.read_text())["expectations"]) == 3
+    assert verdict.failures == ["persons -1 outside >= 0 in total total (label 'Total') month 1 of 2022"]
+    assert len(json.loads(ranges.read_text())["expectations"]) == 4
     unchanged = {n: t for n, t in _suite_files(gx_dir).items() if n != ranges.name}
     assert unchanged == {n: t for n, t in files.items() if n != ranges.name}
     assert (gx_dir / "great_expectations.yml").read_text() == config

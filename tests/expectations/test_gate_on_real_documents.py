@@ -20,8 +20,8 @@ def test_the_real_2022_document_passes_with_its_two_november_drops(real_2022, di
     assert verdict.success, verdict.failures
     # Cuadro No. 003: Perú 438 in October, 34 in November; Venezuela 40,593 then 668.
     assert verdict.warnings == [
-        "month-over-month change in country PER (label 'Perú') month 11: 438 -> 34 (x12.9, beyond factor 10)",
-        "month-over-month change in country VEN (label 'Venezuela') month 11: 40593 -> 668 "
+        "month-over-month change in country PER (label 'Perú') month 11 of 2022: 438 -> 34 (x12.9, beyond factor 10)",
+        "month-over-month change in country VEN (label 'Venezuela') month 11 of 2022: 40593 -> 668 "
         "(x60.8, beyond factor 10)",
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -60,3 +61,17 @@ def test_a_real_failing_verdict_round_trips_through_quarantine(tmp_path):
     )
     assert report["summary"]["suites"]["darien_reconciliation"]["success"] is False
     assert report["docs_url"] == verdict.docs_url
+
+
+def test_a_batch_with_annual_rows_keeps_them_beside_its_rows(tmp_path):
+    import transform
+
+    history = Path(__file__).resolve().parent.parent / "fixtures" / "republication" / "history"
+    # The version that dropped 2020-2024: 2010-2019 annual, January-March 2025 monthly.
+    batch = transform.parse_document(history / "nat_13362fb.rda")
+    folder = expectations.quarantine(batch, _verdict("this version lacks 2020"), tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["annual.csv", "reconciliation.csv", "rows.csv",
+                                                        "validation.json"]
+    annual = pd.read_csv(folder / "annual.csv")
+    assert annual.query("breakdown == 'total'").set_index("year").persons.to_dict()[2019] == 22_102
+    assert set(pd.read_csv(folder / "rows.csv").year) == {2025}

@@ -13,7 +13,7 @@ from tests.expectations.sample_batches import make_batch, region_2022, set_where
 
 import expectations
 from expectations import context as gate_context
-from darien.contract import COLUMNS, PRIMARY_KEY, SUITES_VERSION
+from darien.contract import COLUMNS, NULLABLE, PRIMARY_KEY, SUITES_VERSION
 from expectations.suites import SUITES
 
 
@@ -45,7 +45,12 @@ def test_the_2022_region_table_passes(dirs):
     assert summary["suites_version"] == SUITES_VERSION
     assert list(summary["suites"]) == list(SUITES)
     assert all(s["success"] and s["failed"] == 0 for s in summary["suites"].values())
-    assert summary["suites"]["darien_completeness"]["evaluated"] == 1 + len(COLUMNS) - 3
+    # No annual rows: the annual suites have nothing to judge, and do not run.
+    assert [name for name, s in summary["suites"].items() if s.get("skipped")] == [
+        "darien_annual", "darien_annual_sums"]
+    assert summary["suites"]["darien_annual"]["skipped"] == "the batch has no annual rows"
+    assert summary["continuity"] == [] and summary["accepted"] == []
+    assert summary["suites"]["darien_completeness"]["evaluated"] == len(COLUMNS) - len(NULLABLE)
     assert _path(verdict.docs_url).is_file()
 
 
@@ -80,7 +85,7 @@ FAULTS = {
     "unmapped country": (_unmapped, "unknown country label 'Atlantis' (category UNMAPPED)"),
     "negative persons": (
         lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'oceania' and month == 2", "persons", -7)),
-        "persons -7 outside >= 0 in region oceania (label 'Oceanía') month 2",
+        "persons -7 outside >= 0 in region oceania (label 'Oceanía') month 2 of 2022",
     ),
     "broken sum": (
         lambda: _recon_with(region_2022(), lambda r: set_where(
@@ -90,15 +95,15 @@ FAULTS = {
     "duplicate key": (_duplicate, "duplicate key (2022, 3, 'region', 'asia') (label 'Asia')"),
     "null label": (
         lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'africa' and month == 7", "label", None)),
-        "null label in region africa (label null) month 7",
+        "null label in region africa (label null) month 7 of 2022",
     ),
     "month 13": (
         lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'europe' and month == 12", "month", 13)),
-        "month 13 outside 1..12 in region europe (label 'Europa') month 13",
+        "month 13 outside 1..12 in region europe (label 'Europa') month 13 of 2022",
     ),
     "year 2009": (
         lambda: with_rows(region_2022(), lambda r: set_where(r, "category == 'asia' and month == 1", "year", 2009)),
-        f"year 2009 outside 2010..{this_year} in region asia (label 'Asia') month 1",
+        f"year 2009 outside 2010..{this_year} in region asia (label 'Asia') month 1 of 2009",
     ),
     "wrong dtype": (_wrong_dtype, "rows column 'persons' has dtype float64, contract says int64"),
     "missing column": (
@@ -136,14 +141,14 @@ def test_a_jump_warns_without_blocking_and_small_counts_do_not(dirs):
     verdict = expectations.validate(region_2022(countries=True), **dirs)
     assert verdict.success, verdict.failures
     assert verdict.warnings == [
-        "month-over-month change in country VEN (label 'Venezuela') month 11: 40593 -> 668 "
+        "month-over-month change in country VEN (label 'Venezuela') month 11 of 2022: 40593 -> 668 "
         "(x60.8, beyond factor 10)"
     ]
     jumps = verdict.summary["suites"]["darien_jumps"]
     assert jumps["success"] and jumps["failed"] == 1
     assert expectations.validate(region_2022(countries=True), **dirs, jump_factor=61).warnings == []
     assert expectations.validate(region_2022(countries=True), **dirs, jump_factor=20).warnings == [
-        "month-over-month change in country VEN (label 'Venezuela') month 11: 40593 -> 668 "
+        "month-over-month change in country VEN (label 'Venezuela') month 11 of 2022: 40593 -> 668 "
         "(x60.8, beyond factor 20)"
     ]
 
@@ -179,7 +184,7 @@ def test_the_batch_is_left_as_it_was_and_a_repeated_index_still_names_rows(dirs)
         ~(batch.rows["category"] == "eurasia").to_numpy() | (batch.rows["month"] != 4).to_numpy(), -2)
     before = batch.rows.copy()
     verdict = expectations.validate(batch, **dirs)
-    assert verdict.failures == ["persons -2 outside >= 0 in region eurasia (label 'Eurasia') month 4"]
+    assert verdict.failures == ["persons -2 outside >= 0 in region eurasia (label 'Eurasia') month 4 of 2022"]
     pd.testing.assert_frame_equal(batch.rows, before)
 
 

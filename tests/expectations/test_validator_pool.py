@@ -23,7 +23,7 @@ def test_pool_judges_like_the_process_itself(tmp_path):
     local = expectations.validate(bad, **dirs)
     assert verdicts[0].success and not verdicts[1].success
     assert verdicts[1].failures == local.failures
-    assert verdicts[1].failures[0] == "persons -5 outside >= 0 in region asia (label 'Asia') month 3"
+    assert verdicts[1].failures[0] == "persons -5 outside >= 0 in region asia (label 'Asia') month 3 of 2022"
     # Each validation keeps its own Data Docs page, written by the worker that ran it.
     pages = [Path(v.docs_url.removeprefix("file://")) for v in verdicts]
     assert pages[0] != pages[1] and all(p.is_file() for p in pages)

@@ -29,6 +29,7 @@ class Summary:
     chart: bool = True
     cuadro: int | None = 1
     label_header: str = ""  # default: "País" for years as columns, "Año" for years as rows
+    title: str = ""  # default: TITLE with the first and last year
     extra_lines: list[str] = field(default_factory=list)  # printed above the title
 
     def total(self, year: int) -> int:
@@ -57,7 +58,7 @@ def _title(canvas, summary: Summary, y: float) -> float:
     if summary.cuadro is not None:
         canvas.drawString(40, y, f"Cuadro No. {summary.cuadro:03d}")
         y -= 10
-    canvas.drawString(40, y, TITLE.format(first=summary.years[0], last=summary.years[-1]))
+    canvas.drawString(40, y, summary.title or TITLE.format(first=summary.years[0], last=summary.years[-1]))
     return y - 16
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pyreadr
 import pytest
 
+from darien import contract
 from extract.links import is_darien_transit, kind_of
-from transform.annual import ANNUAL_COLUMNS, ANNUAL_RECONCILIATION_COLUMNS, read_annual_pdf
-from transform.errors import LayoutError, NoTableError, NoTextError, UnreadableError
+from transform.annual import ANNUAL_READ_COLUMNS, ANNUAL_RECONCILIATION_COLUMNS, read_annual_pdf
+from transform.document import parse_document
+from transform.errors import LayoutError, NoTableError, NoTextError, NotDarien, UnreadableError
 
 from tests.transform.annual_documents import Summary, write_summary
 
@@ -59,7 +64,7 @@ def test_both_orientations_read_back_the_real_figures(tmp_path, figures, years_a
     spec = summary(figures, years_as=years_as, total_row_first=total_row_first)
     read_back = read(tmp_path, spec)
     rows = read_back.rows
-    assert rows.dtypes.astype(str).to_dict() == ANNUAL_COLUMNS
+    assert rows.dtypes.astype(str).to_dict() == ANNUAL_READ_COLUMNS
     assert {(r.year, r.breakdown, r.category): r.persons for r in rows.itertuples()} == expected(figures)
     assert set(rows[rows.category == "OTHER"].label) == {"Otros"}
     assert set(rows[rows.category == "HTI"].label) == {"Haití"}
@@ -158,3 +163,94 @@ def test_no_text_and_not_a_pdf(tmp_path):
 ])
 def test_the_crawler_admits_a_historical_summary_named_for_darien_transit(text, name):
     assert is_darien_transit(text, name) and kind_of(name) == "pdf"
+
+
+# parse_document: a PDF without monthly tables but with a table of years is SNM's historical summary.
+
+SUMMARY_TITLE = "TRÁNSITO IRREGULAR DE EXTRANJEROS POR LA FRONTERA CON COLOMBIA (DARIÉN) 2010-2019"
+SUMMARY_URL = "https://www.migracion.gob.pa/wp-content/uploads/ESTADISTICAS-2010-2019.pdf"
+
+
+@pytest.fixture(scope="module")
+def republished() -> pd.DataFrame:
+    """The re-publication's annual rows, as parse_document reads irreg_darien_nat.rda."""
+    return parse_document(NAT_FILE).annual
+
+
+def summary_cells(annual: pd.DataFrame) -> dict[tuple[int, str, str], int]:
+    """Annual rows as (year, breakdown, category) -> persons, the countries the stand-in does not list summed into OTHER."""
+    listed = annual.breakdown.eq("total") | annual.category.isin(list(PRINTED))
+    code = annual.category.where(listed, contract.OTHER_COUNTRIES)
+    return {key: int(n) for key, n in annual.assign(category=code).groupby(
+        ["year", "breakdown", "category"]).persons.sum().items()}
+
+
+@pytest.mark.parametrize("years_as", ["columns", "rows"])
+def test_parse_document_reads_the_summary_as_annual_rows_equal_to_the_republication(
+        tmp_path, figures, republished, years_as):
+    spec = summary(figures, years_as=years_as, title=SUMMARY_TITLE, cuadro=None)
+    path = write_summary(spec, tmp_path / "ESTADISTICAS-2010-2019.pdf")
+    batch = parse_document(path, source_url=SUMMARY_URL)
+    assert (batch.kind, batch.source_kind, batch.file_name) == ("pdf", "snm", "ESTADISTICAS-2010-2019.pdf")
+    assert (batch.year, batch.as_of, batch.preliminary) == (2019, date(2019, 12, 31), False)
+    assert batch.rows.empty and batch.rows.dtypes.astype(str).to_dict() == contract.COLUMNS
+    annual = batch.annual
+    assert annual.dtypes.astype(str).to_dict() == contract.ANNUAL_COLUMNS
+    # Every cell the summary prints is the re-publication's figure (its unlisted countries in
+    # Otros); a `-` is a 0 where the re-publication leaves the zero out.
+    read = {(r.year, r.breakdown, r.category): r.persons for r in annual.itertuples()}
+    zeros = {key for key, n in read.items() if n == 0}
+    assert {key: n for key, n in read.items() if n} == summary_cells(republished)
+    assert len(zeros) == 10 and not zeros & set(summary_cells(republished))
+    assert {y: read[(y, "total", "total")] for y in YEARS} == TOTALS
+    assert read[(2019, "country", "HTI")] == figures["HTI"][2019]
+    assert set(annual.source_url) == {SUMMARY_URL} and set(annual.source_kind) == {"snm"}
+    assert set(annual.source_sha256) == {hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert set(annual.pipeline_version) == {contract.PIPELINE_VERSION}
+    assert annual.load_id.isna().all() and annual.loaded_at.isna().all()
+    assert set(annual.source_table) == {SUMMARY_TITLE} and set(annual.source_page) == {1}
+    assert not annual.preliminary.any() and (annual.as_of == pd.to_datetime(annual.year.astype(str) + "-12-31")).all()
+    assert set(annual[annual.category == "OTHER"].label) == {"Otros"}
+    # The printed Total column, checked against each row's years.
+    recon = batch.reconciliation
+    assert recon.dtypes.astype(str).to_dict() == contract.RECONCILIATION_COLUMNS
+    assert set(recon.check) == {"total_column"} and set(recon.month) == {0} and len(recon) == len(PRINTED) + 2
+    assert recon.set_index("label").expected["Total"] == sum(TOTALS.values()) == 109_293
+    assert (recon.expected == recon.actual).all()
+
+
+def test_a_summary_without_a_total_column_has_nothing_printed_to_reconcile(tmp_path, figures):
+    path = write_summary(summary(figures, total_column=False), tmp_path / "summary.pdf")
+    batch = parse_document(path)
+    assert batch.reconciliation.empty and len(batch.annual) == len(expected(figures))
+
+
+def test_parse_document_fails_in_one_line_on_a_summary_it_cannot_read(tmp_path, figures):
+    path = write_summary(summary(figures, years_as="rows", total_column=False), tmp_path / "summary.pdf")
+    with pytest.raises(LayoutError) as err:
+        parse_document(path)
+    assert str(err.value) == ("summary.pdf: Cuadro No. 001 has no Total of each year (a Total row under "
+                              "years as columns, a Total column beside years as rows)")
+
+
+def test_a_darien_pdf_with_neither_table_names_both_in_one_line(tmp_path, figures):
+    # The title and the chart, no table: not a monthly SNM document, not a summary.
+    from reportlab.pdfgen import canvas as pdf
+
+    from tests.transform.annual_documents import _chart
+
+    path = tmp_path / "chart.pdf"
+    page = pdf.Canvas(str(path))
+    page.drawString(40, 800, SUMMARY_TITLE)
+    _chart(page, summary(figures), 700)
+    page.save()
+    with pytest.raises(NoTableError) as err:
+        parse_document(path)
+    assert re.fullmatch(r"chart\.pdf: no monthly SNM table \(0 unknown table\(s\)\) and no table of years by "
+                        r"nationality \(years as columns or as rows\), in \d+ lines of text", str(err.value))
+
+
+def test_the_first_page_screen_still_applies_to_a_summary(tmp_path, figures):
+    other = summary(figures, title="ESTADÍSTICAS DE MOVIMIENTO MIGRATORIO 2010-2019", chart=False)
+    with pytest.raises(NotDarien, match=r"^movimiento\.pdf: no Darién transit markers on its first page"):
+        parse_document(write_summary(other, tmp_path / "movimiento.pdf"))

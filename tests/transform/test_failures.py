@@ -63,6 +63,9 @@ def test_pdf_with_text_but_no_known_table(tmp_path):
                                                  [("Lajas Blancas", [3] * 12)])])
     err = parse_error(snm.write_pdf(spec, tmp_path / "other.pdf"))
     assert isinstance(err, transform.NoTableError)
+    # Neither monthly tables nor SNM's historical summary: both are named.
+    assert str(err).startswith("other.pdf: no monthly SNM table (1 unknown table(s)) and no table of years "
+                               "by nationality (years as columns or as rows), in ")
 
 
 def test_html_without_tables(tmp_path):

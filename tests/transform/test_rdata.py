@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import lzma
+import pickle
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pyreadr
 
 from darien import contract
 from darien.sniff import sniff
-from transform.annual import ANNUAL_COLUMNS, ANNUAL_KEY
+from transform.document import parse_document
 from transform.errors import NotDarien, ParseError, UnreadableError
 from transform.rdata import (
     DMG, NAT, CountError, TotalsMismatch, UnknownCodeError, check_sex_totals, read_rdata,
@@ -47,15 +49,19 @@ def totals(rows: pd.DataFrame) -> pd.Series:
 
 def test_nat_frames_have_the_contract_shapes(nat):
     assert nat.rows.dtypes.astype(str).to_dict() == contract.COLUMNS
-    assert nat.annual.dtypes.astype(str).to_dict() == ANNUAL_COLUMNS
+    assert nat.annual.dtypes.astype(str).to_dict() == contract.ANNUAL_COLUMNS
     assert not nat.rows.duplicated(list(contract.PRIMARY_KEY)).any()
-    assert not nat.annual.duplicated(list(ANNUAL_KEY)).any()
+    assert not nat.annual.duplicated(list(contract.ANNUAL_KEY)).any()
     assert nat.objects == (NAT,)
     assert set(nat.rows.source_table) == set(nat.annual.source_table) == {NAT}
     assert set(nat.rows.source_page) == set(nat.annual.source_page) == {0}
     assert nat.rows.note.isna().all() and nat.annual.note.isna().all()
-    assert nat.rows.load_id.isna().all() and nat.rows.loaded_at.isna().all()
-    assert set(nat.rows.source_url) == {NAT_FILE.resolve().as_uri()}
+    for frame in (nat.rows, nat.annual):
+        assert frame.load_id.isna().all() and frame.loaded_at.isna().all()
+        assert set(frame.source_url) == {NAT_FILE.resolve().as_uri()}
+        assert set(frame.source_sha256) == {hashlib.sha256(NAT_FILE.read_bytes()).hexdigest()}
+        assert set(frame.pipeline_version) == {contract.PIPELINE_VERSION}
+        assert set(frame.source_kind) == {"republication"}
     assert set(nat.rows.breakdown) == set(nat.annual.breakdown) == {"total", "country"}
 
 
@@ -149,10 +155,18 @@ def test_the_same_data_as_r_writes_it_otherwise_reads_the_same(nat, tmp_path, co
     pd.testing.assert_frame_equal(again.annual, nat.annual)
 
 
-def test_the_version_with_na_counts_fails_in_one_line():
+def test_the_version_with_na_counts_fails_in_one_line_to_be_quarantined():
     with pytest.raises(CountError) as err:
         read_rdata(HISTORY / "nat_2677051.rda")
     assert str(err.value) == "nat_2677051.rda: irreg_darien_nat: 8 NA count(s) (n), first 2025-02 AFG"
+    assert err.value.quarantine  # bad figures in a readable file: quarantined, not failed
+
+
+def test_only_bad_counts_and_unknown_codes_are_quarantined():
+    assert CountError.quarantine and UnknownCodeError.quarantine
+    assert not TotalsMismatch.quarantine and not ParseError.quarantine and not UnreadableError.quarantine
+    again = pickle.loads(pickle.dumps(UnknownCodeError("a.rda", "irreg_darien_nat: unknown nationality code(s)")))
+    assert type(again) is UnknownCodeError and again.quarantine
 
 
 def test_the_version_without_2020_to_2024_reads_what_it_holds():
@@ -265,3 +279,48 @@ def test_bytes_that_are_not_r_data_are_unreadable(tmp_path):
     path.write_bytes(bz2.decompress(NAT_FILE.read_bytes())[:300])  # the file cut short
     with pytest.raises(UnreadableError, match=r"^broken\.rda: not readable R data \(.+\)$"):
         read_rdata(path)
+
+
+# parse_document: an R data file is a document of its own kind, the re-publication's.
+
+GDIDATA = "https://raw.githubusercontent.com/iom/gdidata/master/data/"
+
+
+def test_parse_document_makes_a_republication_batch_of_the_nat_file(nat):
+    sha256 = hashlib.sha256(NAT_FILE.read_bytes()).hexdigest()
+    batch = parse_document(NAT_FILE, source_url=GDIDATA + "irreg_darien_nat.rda")
+    assert (batch.kind, batch.source_kind, batch.file_name) == ("rdata", "republication", "irreg_darien_nat.rda")
+    assert (batch.source_sha256, batch.year, batch.as_of, batch.preliminary) == (sha256, 2025, date(2025, 4, 30), True)
+    assert batch.rows.dtypes.astype(str).to_dict() == contract.COLUMNS
+    assert batch.annual.dtypes.astype(str).to_dict() == contract.ANNUAL_COLUMNS
+    for frame in (batch.rows, batch.annual):
+        assert set(frame.source_url) == {GDIDATA + "irreg_darien_nat.rda"} and set(frame.source_sha256) == {sha256}
+        assert set(frame.source_kind) == {"republication"}
+    annual = batch.annual
+    assert annual[annual.breakdown == "total"].set_index("year").persons.to_dict() == ANNUAL_TOTALS
+    assert totals(batch.rows).groupby(level="year").sum().to_dict() == MONTHLY_TOTALS
+    lineage = ["source_url"]
+    pd.testing.assert_frame_equal(batch.rows.drop(columns=lineage), nat.rows.drop(columns=lineage))
+    pd.testing.assert_frame_equal(batch.annual.drop(columns=lineage), nat.annual.drop(columns=lineage))
+    # The file prints no sums: its totals are the sums of its rows, nothing to reconcile.
+    assert batch.reconciliation.empty
+    assert batch.reconciliation.dtypes.astype(str).to_dict() == contract.RECONCILIATION_COLUMNS
+
+
+def test_parse_document_reads_the_dmg_file_and_the_first_version():
+    dmg = parse_document(DMG_FILE)
+    assert (dmg.kind, dmg.year, dmg.as_of, dmg.preliminary) == ("rdata", 2025, date(2025, 4, 30), True)
+    assert set(dmg.rows.breakdown) == {"sex", "sex_age"} and dmg.annual.empty
+    assert dmg.annual.dtypes.astype(str).to_dict() == contract.ANNUAL_COLUMNS
+    first = parse_document(HISTORY / "nat_465d41e.rda")
+    assert (first.year, first.as_of, first.preliminary) == (2024, date(2024, 12, 31), False)
+    assert set(first.annual.year) == set(ANNUAL_TOTALS) and set(first.rows.year) == set(range(2020, 2025))
+
+
+def test_parse_document_skips_other_r_data_and_quarantines_na_counts(tmp_path):
+    with pytest.raises(NotDarien, match=r"^migrants\.rda: R data without irreg_darien_nat"):
+        parse_document(write(tmp_path, real_frame(), "migrants"))
+    with pytest.raises(CountError) as err:
+        parse_document(HISTORY / "nat_2677051.rda")
+    assert str(err.value) == "nat_2677051.rda: irreg_darien_nat: 8 NA count(s) (n), first 2025-02 AFG"
+    assert err.value.quarantine
