@@ -58,7 +58,9 @@ def document(shared: Shared, row, name: str):
         if shared.years is not None and not set(batch.years) & set(shared.years):
             return None
         batch.first_seen_at = row.first_seen_at
-        verdict = shared.validators.submit(batch).result()
+        with writing:  # the warehouse is read and written by one document at a time
+            previous = held_against(cfg, batch)
+        verdict = shared.validators.submit(batch, previous=previous, accepted=row.accepted_at is not None).result()
     except transform.NotDarien as err:
         with writing:
             return record_skipped(cfg, row, str(err))
@@ -74,6 +76,18 @@ def document(shared: Shared, row, name: str):
             return _ended(publish(cfg, batch, verdict, shared.run_id))
         except load.WarehouseError as err:  # still failing after publish's retry: this document fails
             return _ended(record_failure(cfg, batch.source_url, batch.source_sha256, str(err)))
+
+
+def held_against(cfg: Settings, batch: Batch):
+    """The per-year totals a new version of the re-publication must keep: its URL's version published before it (None if none)."""
+    if batch.source_kind != "republication":  # SNM revises its own files in place: each version stands alone
+        return None
+    engine = load.connect(cfg.warehouse)
+    try:
+        before = load.previous_version(engine, batch.source_url, batch.source_sha256)
+    finally:
+        engine.dispose()
+    return None if before is None else expectations.year_totals(before)
 
 
 def _ended(outcome: DocumentOutcome):
@@ -138,6 +152,9 @@ def publish(cfg: Settings, batch: Batch, verdict, flow_run_id: str | None) -> Do
             time.sleep(2)
         finally:
             engine.dispose()
+    for accepted in verdict.summary.get("accepted", []):  # an operator's --accept: named in the run
+        run_logger().warning("%s published as accepted (sha256 %s): %s", shown_url(batch.source_url),
+                             batch.source_sha256[:12], accepted)
     if verdict.warnings:  # one line per document: the full list is on its validation page
         more = f" (and {len(verdict.warnings) - 1} more: {verdict.docs_url})" if len(verdict.warnings) > 1 else ""
         run_logger().warning("%s: %s%s", shown_url(batch.source_url), verdict.warnings[0], more)

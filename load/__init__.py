@@ -1,16 +1,16 @@
 """Load: the warehouse schema, the document ledger, and the publish of validated batches.
 
-Public API: `connect`, `kept_open`, `ensure_schema`, `publish` (-> `LoadStats`), `previous_totals`, `run_lock`, the
+Public API: `connect`, `kept_open`, `ensure_schema`, `publish` (-> `LoadStats`), `previous_version`, `run_lock`, the
 `ledger` module, and the errors `WarehouseError` and `WarehouseLocked`.
 """
 
 from load import ledger
 from load.lock import WarehouseLocked, run_lock
-from load.publish import LoadStats, previous_totals, publish
+from load.publish import LoadStats, previous_version, publish
 from load.schema import ensure_schema
 from load.warehouse import WarehouseError, connect, kept_open, safe_url
 
 __all__ = [
     "LoadStats", "WarehouseError", "WarehouseLocked", "connect", "ensure_schema", "kept_open",
-    "ledger", "previous_totals", "publish", "run_lock", "safe_url",
+    "ledger", "previous_version", "publish", "run_lock", "safe_url",
 ]

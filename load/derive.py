@@ -526,20 +526,3 @@ def migrate(conn: sa.Connection, f: Figures = TRANSIT) -> None:
                 " nothing was changed, the warehouse stays at version 6")
     drop_temp(conn)
 
-
-def year_totals(conn: sa.Connection, sha256: str):
-    """One version's total a year, as a frame: year, persons (its monthly `total` rows summed, or its
-    annual total), preliminary (its slice's), months (the months its `total` rows report; 0 for an annual year)."""
-    import pandas as pd
-
-    parts = []
-    for f, months in ((TRANSIT, "COUNT(*)"), (ANNUAL, "0")):
-        on = " AND ".join(f"s.{c} = v.{c}" for c in (*SLICE, VERSION))
-        parts.append(
-            f"SELECT v.year, CAST(SUM(v.persons) AS BIGINT) AS persons, {months} AS months,"
-            f" BOOL_OR(s.preliminary) AS preliminary FROM {f.rows.name} v JOIN {f.slices.name} s ON {on}"
-            f" WHERE v.{VERSION} = :sha AND v.breakdown = 'total' GROUP BY v.year")
-    found = conn.execute(sa.text(" UNION ALL ".join(parts)), {"sha": sha256}).all()
-    frame = pd.DataFrame(found, columns=["year", "persons", "months", "preliminary"])
-    return frame.astype({"year": "int64", "persons": "int64", "months": "int64", "preliminary": "bool"}).sort_values(
-        "year", ignore_index=True)

@@ -222,13 +222,38 @@ def _publish_figures(conn: sa.Connection, f: derive.Figures, frame: pd.DataFrame
     return counts, bool(tops)
 
 
-def previous_totals(engine: sa.Engine, url: str, sha256: str) -> pd.DataFrame | None:
-    """Each year's total in the version of `url` published before `sha256` (derive.year_totals), None if none was.
+def previous_version(engine: sa.Engine, url: str, sha256: str) -> contract.Batch | None:
+    """The version of `url` published before `sha256`, read back from its version rows; None if none was.
 
-    What a new version of the same document is held against: a year it drops, a final total it changes.
+    What a new version of the same document is held against (a year it drops, a final total it
+    changes). Its rows carry the contract's columns; load_id and loaded_at are empty.
     """
     before = ledger.loaded_before(engine, url, sha256)
     if before is None:
         return None
+    frames = {}
     with engine.connect() as conn:
-        return derive.year_totals(conn, before)
+        for f in (derive.TRANSIT, derive.ANNUAL):
+            on = " AND ".join(f"s.{c} = v.{c}" for c in (*derive.CHAIN, derive.VERSION))
+            columns = contract.COLUMNS if f is derive.TRANSIT else contract.ANNUAL_COLUMNS
+            select = [f"s.{c}" if c in ("as_of", "preliminary", "source_url", "pipeline_version") else
+                      "NULL" if c in contract.LINEAGE_SET_BY_LOAD else f"v.{c}" for c in columns]
+            found = conn.execute(sa.text(
+                f"SELECT {', '.join(select)} FROM {f.rows.name} v JOIN {f.slices.name} s ON {on}"
+                f" WHERE v.{derive.VERSION} = :sha"), {"sha": before}).all()
+            frames[f] = _frame(found, columns)
+    row = ledger.get(engine, url, before)
+    kind = next((str(frame["source_kind"].iloc[0]) for frame in frames.values() if len(frame)), "snm")
+    return contract.Batch(source_kind=kind, source_url=url, source_sha256=before, year=row.year, as_of=row.as_of,
+                          preliminary=bool(row.preliminary), rows=frames[derive.TRANSIT],
+                          annual=frames[derive.ANNUAL], reconciliation=contract.empty_reconciliation(),
+                          kind=row.kind or "pdf", modified_at=row.modified_at, first_seen_at=row.first_seen_at)
+
+
+def _frame(found: list, columns: dict[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame([tuple(r) for r in found], columns=list(columns))
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
+    frame["loaded_at"] = pd.Series(pd.NaT, index=frame.index, dtype=columns["loaded_at"])
+    return frame.astype(columns)

@@ -219,14 +219,16 @@ def test_the_comparison_names_revisions_swaps_and_disagreements(engine):
 
 
 def test_a_new_version_is_held_against_the_version_of_its_url_published_before(engine):
-    assert load.previous_totals(engine, REP_URL, sha("rep 2")) is None
-    load.publish(engine, republication())
+    assert load.previous_version(engine, REP_URL, sha("rep 2")) is None
+    published = republication()
+    load.publish(engine, published)
     load.publish(engine, annual("republication", "rep 2019", 2019, IND=100, CUB=50, OTHER=10))  # another URL
-    totals = load.previous_totals(engine, REP_URL, sha("rep 2"))
-    assert totals.to_dict("records") == [
-        {"year": 2021, "persons": 5, "months": 1, "preliminary": False},
-        {"year": 2022, "persons": 210, "months": 2, "preliminary": False}]
-    assert load.previous_totals(engine, REP_URL, sha("rep")) is None  # a version is not held against itself
-    annual_url = "https://example.test/rep 2019"
-    assert load.previous_totals(engine, annual_url, sha("x")).to_dict("records") == [
-        {"year": 2019, "persons": 160, "months": 0, "preliminary": False}]
+    back = load.previous_version(engine, REP_URL, sha("rep 2"))
+    assert (back.source_sha256, back.source_kind, len(back.annual)) == (sha("rep"), "republication", 0)
+    key = list(contract.PRIMARY_KEY)
+    pd.testing.assert_frame_equal(back.rows.sort_values(key, ignore_index=True),
+                                  published.rows.sort_values(key, ignore_index=True))
+    assert load.previous_version(engine, REP_URL, sha("rep")) is None  # a version is not held against itself
+    summary = load.previous_version(engine, "https://example.test/rep 2019", sha("x"))
+    assert len(summary.rows) == 0 and summary.annual.set_index("category").persons.to_dict() == {
+        "total": 160, "IND": 100, "CUB": 50, "OTHER": 10}
