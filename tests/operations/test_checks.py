@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pandas as pd
+import sqlalchemy as sa
 
 import load
 from operations import checks
@@ -115,3 +116,22 @@ def test_annual_cells_are_compared_without_a_month(engine):
     warnings, _ = checks.source_comparison_warnings(engine)
     assert warnings == ["the re-publication disagrees with SNM's final figures in 2 cell(s), largest: "
                         "2019 country/CUB 50 vs SNM 52, 2019 total/total 160 vs SNM 162"]
+
+
+def test_the_samples_agree_in_2022_and_differ_only_by_revisions_in_2023(engine, batch_2022, batch_2023):
+    from tests.republication import DMG, NAT, republication_batch
+
+    for batch in (republication_batch(NAT), republication_batch(DMG), batch_2022, batch_2023):
+        load.publish(engine, batch)
+    warnings, revisions = checks.source_comparison_warnings(engine)
+    assert warnings == []
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT year, kind, COUNT(*) FROM v_source_comparison"
+                                     " GROUP BY year, kind ORDER BY year, kind")).all()
+    counts = {(year, kind): n for year, kind, n in found}
+    assert {k for k in counts if k[1] is not None} == {(2023, "revision")}  # 2022's shared cells all agree
+    assert counts[(2022, None)] > 0
+    assert revisions == [f"the re-publication differs from SNM's preliminary figures in {counts[(2023, 'revision')]}"
+                         " cell(s) (revised since, probably), largest: 2023-04 sex_age/male_adult 22,018 vs SNM 22,028,"
+                         " 2023-04 sex_age/male_minor 4,323 vs SNM 4,313, 2023-04 sex_age/female_adult 10,086 vs SNM"
+                         " 10,090 …"]
