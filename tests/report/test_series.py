@@ -31,6 +31,11 @@ def test_the_series_is_the_republication_s_year_by_year(republished):
         2020: 12, 2021: 12, 2022: 12, 2023: 12, 2024: 12, 2025: 4}
     assert [y.year for y in series if y.partial] == [2025] and series[-1].mark == "Jan–Apr, preliminary"
     assert all(sum(y.regions.values()) == y.total and y.regions_derived for y in series)
+    # The 2018 analysis from SNM's figures: 2010-2016, 80 % from Cuba and Haiti.
+    with republished.connect() as conn:
+        cuba_haiti = conn.execute(sa.text("SELECT SUM(persons) FROM v_annual_series WHERE year BETWEEN 2010 AND 2016"
+                                          " AND category IN ('CUB', 'HTI')")).scalar()
+    assert f"{cuba_haiti / sum(README_TOTALS[y] for y in range(2010, 2017)):.1%}" == "80.1%"
 
 
 def test_a_partial_snm_year_takes_the_place_of_the_republication_s_whole_year(republished, batch_2023):
