@@ -56,9 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--format", choices=("csv", "json"), default="csv")
     parse.set_defaults(func=cmd_parse)
 
-    report = sub.add_parser("report", help="write a chart and a news-style summary of a year")
+    report = sub.add_parser("report", help="write a chart and a news-style summary of a year, or the series since 2010")
     _warehouse_options(report)
-    report.add_argument("--year", type=int, help="default: the newest year loaded")
+    what = report.add_mutually_exclusive_group()
+    what.add_argument("--year", type=int, help="default: the newest year loaded")
+    what.add_argument("--series", action="store_true",
+                      help="annual totals by region from 2010 to the newest year: series.png and series.md")
     report.add_argument("--out", default="report", help="folder to write into (default: report/)")
     report.set_defaults(func=cmd_report)
 
@@ -169,7 +172,10 @@ def cmd_report(args) -> int:
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
     engine = load.connect(cfg.warehouse)
     try:
-        png, md = report.write(engine, Path(args.out), args.year)
+        if args.series:
+            png, md = report.series.write(engine, Path(args.out))
+        else:
+            png, md = report.write(engine, Path(args.out), args.year)
     finally:
         engine.dispose()
     print(md.read_text(encoding="utf-8"))

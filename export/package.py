@@ -26,19 +26,25 @@ if TYPE_CHECKING:  # imported where exports are written: a quiet nightly run wri
 
 SNAPSHOT = "darien.duckdb"
 DESCRIPTOR = "datapackage.json"
-SOURCE = {
-    "title": "Servicio Nacional de Migración de Panamá (SNM): Tránsito irregular por Darién",
-    "path": "https://www.migracion.gob.pa/estadisticas/",
-}
-# SNM states no licence on these public government statistics: say so rather than invent one.
-LICENCE = {
-    "title": "Public statistics of Panama's SNM, no licence stated by the source; cite SNM as the source",
-    "path": "https://www.migracion.gob.pa/estadisticas/",
-}
+SOURCES = [
+    {"title": "Servicio Nacional de Migración de Panamá (SNM): Tránsito irregular por Darién",
+     "path": "https://www.migracion.gob.pa/estadisticas/"},
+    {"title": "IOM Global Data Institute, R package gdidata: irreg_darien_nat and irreg_darien_dmg, a "
+              "re-publication of SNM's series (rows with source_kind republication)",
+     "path": "https://github.com/iom/gdidata"},
+]
+LICENCES = [
+    # SNM states no licence on these public government statistics: say so rather than invent one.
+    {"title": "Public statistics of Panama's SNM, no licence stated by the source; cite SNM as the source",
+     "path": "https://www.migracion.gob.pa/estadisticas/"},
+    {"name": "MIT", "title": "The re-publication's figures (source_kind republication): gdidata, MIT licence; "
+                             "its notice reads \"Copyright (c) 2024 gdiviz authors\"",
+     "path": "https://opensource.org/license/mit"},
+]
 
-INTEGER = {"year", "month", "persons", "source_page"}
+INTEGER = {"year", "month", "persons", "source_page", "months", "snm_persons", "republished_persons", "difference"}
 NUMBER = {"share"}
-BOOLEAN = {"preliminary", "derived", "printed"}
+BOOLEAN = {"preliminary", "derived", "printed", "snm_preliminary"}
 DATE = {"as_of"}
 DATETIME = {"loaded_at"}
 
@@ -130,11 +136,11 @@ def descriptor(frames: dict[str, pd.DataFrame], created: datetime) -> dict:
     return {
         "profile": "tabular-data-package",
         "name": "darien-transit",
-        "title": "Irregular transit through the Darién (Panama SNM), monthly",
+        "title": "Irregular transit through the Darién (Panama SNM), monthly, and annual from 2010",
         "description": codebook.markdown(),
         "created": created.isoformat(timespec="seconds"),
-        "licenses": [LICENCE],
-        "sources": [SOURCE],
+        "licenses": LICENCES,
+        "sources": SOURCES,
         "codebook": {
             "traps": list(codebook.TRAPS),
             "breakdowns": {name: {"counts": b.counts, "years": b.years}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import sqlalchemy as sa
 from prefect.artifacts import create_markdown_artifact
 
 import extract
@@ -52,12 +53,30 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
                              markdown=f"{latest}\n\n{chart_markdown(chart)}")
 
 
-def chart_markdown(png: Path) -> str:
+def series_markdown(engine: sa.Engine, chart: Path) -> str:
+    """The `series` artifact: annual totals since 2010 (year, total, basis, months, source) and their chart.
+
+    Draws the chart into `chart` (e.g. `<data_dir>/reports/series.png`): call it when the run
+    changed the figures, or when that file is missing. Only reads the warehouse.
+    """
+    years = report.series.years(engine)
+    report.series.chart(engine, chart, years)
+    return (f"{report.series.markdown(engine, years)}\n\n"
+            f"{chart_markdown(chart, 'annual transit by region since 2010')}")
+
+
+def publish_series(engine: sa.Engine, chart: Path) -> None:
+    """Attach the `series` artifact (series_markdown) to the current flow run."""
+    create_markdown_artifact(key="series", description="Annual totals by region since 2010, with their sources",
+                             markdown=series_markdown(engine, chart))
+
+
+def chart_markdown(png: Path, what: str = "monthly transit by region") -> str:
     """The chart inside the markdown, as a data: URI, and where its file is.
 
     The UI's browser cannot open a path on the server's disk, and Prefect serves no files of
     ours; an image carried in the artifact itself is shown by the UI's markdown renderer.
     """
     data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return (f"![Monthly transit by region](data:image/png;base64,{data})\n\n"
-            f"Chart file: `{png.resolve()}` (monthly transit by region)")
+    return (f"![{what[:1].upper()}{what[1:]}](data:image/png;base64,{data})\n\n"
+            f"Chart file: `{png.resolve()}` ({what})")

@@ -1,4 +1,4 @@
-"""Operational checks after a publish: figures SNM published elsewhere, freshness, silent sources.
+"""Operational checks after a publish: figures SNM published elsewhere, freshness, silent sources, the two sources compared.
 
 Each returns warnings, one line each; none raises on what it finds.
 """
@@ -58,20 +58,63 @@ def published_figure_warnings(engine: sa.Engine) -> list[str]:
 
 
 def freshness_warnings(engine: sa.Engine, max_age_days: int, *, today: date | None = None) -> list[str]:
-    """A warning when the newest as_of in the warehouse is older than `max_age_days`, or there is none."""
+    """A warning when the newest as_of of SNM's own figures is older than `max_age_days`, or there is none.
+
+    Only SNM's documents count: a re-publication's newer figures say nothing of whether SNM still publishes.
+    """
     today = today or datetime.now(timezone.utc).date()
     with engine.connect() as conn:
-        newest = conn.execute(sa.text(f"SELECT MAX(as_of) FROM {contract.TABLE}")).scalar()
+        newest, any_kind = conn.execute(sa.text(f"""
+            SELECT MAX(CASE WHEN source_kind = '{contract.SOURCE_KINDS[0]}' THEN as_of END), MAX(as_of)
+            FROM (SELECT as_of, source_kind FROM {contract.TABLE}
+                  UNION ALL SELECT as_of, source_kind FROM {contract.ANNUAL_TABLE}) figures""")).one()
     if newest is None:
-        return ["the warehouse holds no figures yet"]
+        return ["the warehouse holds no figures of SNM's own yet (a re-publication's do not count)"
+                if any_kind is not None else "the warehouse holds no figures yet"]
     if isinstance(newest, datetime):
         newest = newest.date()
     age = (today - newest).days
     if age > max_age_days:
-        return [f"the newest figures are as of {newest.isoformat()}, {age} days old "
+        return [f"SNM's newest figures are as of {newest.isoformat()}, {age} days old "
                 f"(more than DARIEN_FRESHNESS_DAYS={max_age_days}): SNM may have stopped publishing "
                 "or moved its files"]
     return []
+
+
+# v_source_comparison's kinds of difference -> how a line of the run names them.
+COMPARISON_KINDS = {
+    "swapped": "the re-publication gives {n} cell(s) another category's SNM figure (rows swapped)",
+    "disagreement": "the re-publication disagrees with SNM's final figures in {n} cell(s)",
+    "revision": "the re-publication differs from SNM's preliminary figures in {n} cell(s) (revised since, probably)",
+}
+
+
+def source_comparison_warnings(engine: sa.Engine, few: int = 3) -> tuple[list[str], list[str]]:
+    """Where the re-publication and SNM's own files give a cell different figures (v_source_comparison).
+
+    Returns (warnings, revisions): one line each for swapped and disagreeing cells, which end a
+    run with a warning, and one line for revisions (SNM's figure preliminary), which are listed
+    only; each says how many and the `few` largest by |difference|.
+    """
+    with engine.connect() as conn:
+        found = conn.execute(sa.text(
+            "SELECT year, month, breakdown, category, snm_persons, republished_persons, difference, kind"
+            " FROM v_source_comparison WHERE kind IS NOT NULL")).all()
+    lines = {}
+    for kind, text in COMPARISON_KINDS.items():
+        cells = sorted((r for r in found if r.kind == kind),
+                       key=lambda r: (-abs(r.difference), r.year, r.month, r.breakdown, r.category))
+        if cells:
+            largest = ", ".join(_cell(r) for r in cells[:few])
+            lines[kind] = f"{text.format(n=len(cells))}, largest: {largest}" + (" …" if len(cells) > few else "")
+    warnings = [lines[k] for k in ("swapped", "disagreement") if k in lines]
+    return warnings, [lines["revision"]] if "revision" in lines else []
+
+
+def _cell(r) -> str:
+    """'2022-02 country/VEN 40 vs SNM 70' (an annual figure: '2019 country/CUB …')."""
+    when = f"{r.year}-{r.month:02d}" if r.month else f"{r.year}"
+    return f"{when} {r.breakdown}/{r.category} {r.republished_persons:,} vs SNM {r.snm_persons:,}"
 
 
 def silent_source_warnings(listed: Mapping[str, int], known: Mapping[str, int]) -> list[str]:

@@ -13,9 +13,17 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from darien import contract
 from darien.contract import shown_url
 
 URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
+# Per year and figures table: whose publication (source_kind) and which document the current figures are.
+FIGURES_BY_YEAR = " union all ".join(f"""
+    select year, '{figures}' as figures, source_kind, as_of, preliminary, source_url,
+           substr(source_sha256, 1, 12) as sha256, max(loaded_at) as loaded_at
+    from {table} where breakdown = 'total'
+    group by year, source_kind, as_of, preliminary, source_url, source_sha256""" for figures, table in (
+    ("monthly", contract.TABLE), ("annual", contract.ANNUAL_TABLE))) + " order by year, figures, source_url"
 
 
 @dataclass
@@ -39,7 +47,7 @@ class Table:
 @dataclass
 class Status:
     loads: Table  # the last loads, newest first
-    as_of: Table  # per year: the as_of, status and source of the published figures
+    as_of: Table  # per year and figures table: the source kind, as_of, status and document of the published figures
     quarantined: Table  # every document version still in quarantine or failed
     skipped: Table = field(default_factory=lambda: Table([], []))  # files that are no Darién document
     raw_files: Table = field(default_factory=lambda: Table([], []))  # versions without a raw file: pruned or missing
@@ -47,7 +55,7 @@ class Status:
     def markdown(self) -> str:
         """The tables as markdown, for the terminal and for Prefect artifacts."""
         parts = []
-        for title, table in (("Figures published, by year", self.as_of),
+        for title, table in (("Figures published, by year and source", self.as_of),
                              ("Last loads", self.loads),
                              ("Quarantined or failed documents", self.quarantined),
                              ("Skipped files (no Darién transit document)", self.skipped),
@@ -103,7 +111,7 @@ def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = 
                 select finished_at, source_url, substr(source_sha256, 1, 12) as sha256,
                        inserted, updated, deleted, unchanged
                 from etl_loads order by finished_at desc limit {int(last)}"""),
-            as_of=_table(conn, "select * from v_latest_as_of order by year"),
+            as_of=_table(conn, FIGURES_BY_YEAR),
             quarantined=_table(conn, """
                 select status, year, url, substr(sha256, 1, 12) as sha256, error
                 from etl_documents where status in ('quarantined', 'failed')

@@ -50,3 +50,55 @@ def test_every_exported_column_has_a_meaning(engine):
         columns = set(read_table(engine, table).columns)
         assert columns and columns - set(codebook.COLUMNS) == set(), table
         assert all(codebook.COLUMNS[c] for c in columns), table
+
+
+def test_the_codebook_states_the_two_sources_and_the_re_publication_s_rules():
+    text = codebook.markdown()
+    for stated in ("`source_kind`", "`snm`, SNM's own files", "`republication`, IOM's re-publication",
+                   "A year follows SNM's newest file even when it is partial", "333,704", "520,085",
+                   "a `total` row of 0 (2020-04, -05 and -07", "no per-nationality zeros are written",
+                   "`TIB` is not an ISO code", "counted under `asia`", "`XKX` is Kosovo", "counted under `europe`",
+                   "`unassigned` exists only in `v_annual_series`' derived region rows", "`basis`", "`months`"):
+        assert stated in text, stated
+    for column, words in (("source_kind", ("snm", "republication")), ("basis", ("annual", "months")),
+                          ("kind", ("swapped", "revision", "disagreement")), ("derived", ("v_annual_series",)),
+                          ("months", ("total breakdown",)), ("month", ("0 in v_source_comparison",))):
+        assert all(w in codebook.COLUMNS[column] for w in words), column
+    assert {contract.ANNUAL_TABLE, "v_annual_series", "v_source_comparison"} <= set(codebook.TABLES)
+
+
+def test_what_the_codebook_says_of_the_samples_is_what_they_give(engine, batch_2023):
+    """The figures and rules the codebook states, read from the real re-publication and SNM's 2023 file."""
+    import load
+    import sqlalchemy as sa
+    from tests.republication import NAT, republication_batch
+
+    load.publish(engine, republication_batch(NAT))
+    load.publish(engine, batch_2023)
+    with engine.connect() as conn:
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+        # 2023 follows SNM's partial file; the re-publication's twelve months stay in its own history.
+        assert rows("SELECT persons, basis, months, source_kind, preliminary FROM v_annual_series"
+                    " WHERE year = 2023 AND breakdown = 'total'") == [(333_704, "months", 8, "snm", True)]
+        assert rows("SELECT SUM(persons), COUNT(*) FROM darien_transit_history WHERE year = 2023"
+                    " AND breakdown = 'total' AND source_kind = 'republication' AND valid_to IS NULL") == [(520_085, 12)]
+        assert rows("SELECT MIN(month), MAX(month) FROM v_source_comparison WHERE year = 2023") == [(1, 8)]
+        # The zero rules: 2020's closed months are a total of 0 and nothing else.
+        assert rows("SELECT month, persons FROM darien_transit WHERE year = 2020 AND breakdown = 'total'"
+                    " AND persons = 0 ORDER BY month") == [(4, 0), (5, 0), (7, 0)]
+        assert rows("SELECT DISTINCT month FROM darien_transit WHERE year = 2020 AND breakdown = 'country'"
+                    " AND month IN (4, 5, 7)") == []
+        assert rows("SELECT COUNT(*) FROM darien_transit WHERE source_kind = 'republication' AND persons = 0"
+                    " AND breakdown <> 'total'") == [(0,)]
+        # TIB and XKX, and where the series puts them.
+        assert rows("SELECT iso3, snm_region FROM dim_country WHERE iso3 IN ('TIB', 'XKX') ORDER BY iso3") == [
+            ("TIB", "asia"), ("XKX", "europe")]
+        assert rows("SELECT MIN(year), MAX(year) FROM darien_transit_annual WHERE category = 'TIB'") == [(2012, 2016)]
+        assert rows("SELECT MIN(year), MAX(year) FROM darien_transit_annual WHERE category = 'XKX'") == [(2016, 2017)]
+        # unassigned: in the series' derived region rows only, and exactly OTHER.
+        assert rows("SELECT COUNT(*) FROM darien_transit WHERE category = 'unassigned'") == [(0,)]
+        assert rows("SELECT DISTINCT derived FROM v_annual_series WHERE category = 'unassigned'") == [(True,)]
+        assert rows("SELECT s.persons = o.persons FROM v_annual_series s JOIN v_annual_series o ON o.year = s.year"
+                    " AND o.category = 'OTHER' WHERE s.year = 2024 AND s.category = 'unassigned'") == [(True,)]

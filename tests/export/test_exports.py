@@ -78,3 +78,32 @@ def test_a_second_export_replaces_the_files_with_the_new_figures(engine, exporte
     assert years == [2022, 2023]
     with duckdb.connect(str(exported.folder / SNAPSHOT), read_only=True) as conn:
         assert conn.sql("SELECT SUM(persons) FROM darien_transit WHERE year = 2022 AND breakdown = 'total'").fetchall() == [(248_284,)]
+
+
+def test_the_annual_table_and_the_two_series_views_are_exported(engine, batch_2023, tmp_path):
+    from frictionless import Package, validate
+
+    from tests.republication import NAT, republication_batch
+
+    load.publish(engine, republication_batch(NAT))
+    load.publish(engine, batch_2023)
+    exported = write_exports(engine, tmp_path / "exports")
+    report = validate(str(exported.folder / DESCRIPTOR))
+    assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "type", "note"])[:5]
+    package = Package(str(exported.folder / DESCRIPTOR))
+    assert [s["path"] for s in package.sources] == ["https://www.migracion.gob.pa/estadisticas/",
+                                                    "https://github.com/iom/gdidata"]
+    assert any(licence.get("name") == "MIT" for licence in package.licenses)
+    for name in ("darien_transit_annual", "v_annual_series", "v_source_comparison"):
+        rows = [tuple(_value(v) for v in r.values()) for r in package.get_resource(name.replace("_", "-")).read_rows()]
+        assert rows and rows == _plain(read_table(engine, name)), name
+        assert _plain(pd.read_parquet(exported.folder / f"{name}.parquet")) == rows, name
+    annual = pd.read_csv(exported.folder / "darien_transit_annual.csv")
+    assert annual[(annual.year == 2017) & (annual.breakdown == "total")].persons.tolist() == [6_780]
+    assert set(annual.source_kind) == {"republication"}
+    series = pd.read_parquet(exported.folder / "v_annual_series.parquet")
+    totals = series[series.breakdown == "total"].set_index("year")
+    assert totals.loc[2023, ["persons", "basis", "months", "source_kind"]].tolist() == [333_704, "months", 8, "snm"]
+    assert totals.loc[2019, "basis"] == "annual" and pd.isna(totals.loc[2019, "months"])
+    comparison = pd.read_parquet(exported.folder / "v_source_comparison.parquet")
+    assert set(comparison.kind.dropna()) == {"revision"}  # only revisions against SNM's preliminary 2023

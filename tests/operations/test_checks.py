@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import date
 
 import pandas as pd
+import sqlalchemy as sa
 
 import load
 from operations import checks
+from tests.load.test_sources import annual, republication, snm_2022
 
 
 def test_the_real_2022_file_agrees_with_snm_published_figures(engine, batch_2022):
@@ -68,3 +70,68 @@ def test_a_source_that_listed_documents_and_lists_none_is_named():
     warnings = checks.silent_source_warnings({old: 0, new: 3, "samples/": 0}, {old: 4, new: 2})
     assert warnings == [f"{old}: lists no documents, the ledger knows 4 from it: "
                         "the page may have moved or changed shape"]
+
+
+def test_freshness_counts_snm_s_documents_only(engine):
+    # A re-publication as of April 2025 gives 2021; SNM's own file gives 2022 to February.
+    load.publish(engine, republication(as_of=date(2025, 4, 30)))
+    assert checks.freshness_warnings(engine, 45, today=date(2025, 5, 1)) == [
+        "the warehouse holds no figures of SNM's own yet (a re-publication's do not count)"]
+    load.publish(engine, snm_2022(preliminary=True))
+    assert checks.freshness_warnings(engine, 45, today=date(2022, 4, 14)) == []
+    late = checks.freshness_warnings(engine, 45, today=date(2025, 5, 1))
+    assert len(late) == 1 and "SNM's newest figures are as of 2022-02-28, 1158 days old" in late[0]
+
+
+def test_revisions_of_snm_s_preliminary_figures_are_listed_not_warned(engine):
+    load.publish(engine, republication())
+    load.publish(engine, snm_2022(preliminary=True))  # January's total and VEN one more than re-published
+    warnings, revisions = checks.source_comparison_warnings(engine)
+    assert warnings == []
+    assert revisions == ["the re-publication differs from SNM's preliminary figures in 2 cell(s) (revised since, "
+                         "probably), largest: 2022-01 country/VEN 60 vs SNM 61, 2022-01 total/total 100 vs SNM 101"]
+
+
+def test_swapped_and_disagreeing_cells_against_snm_s_final_figures_are_warnings(engine):
+    load.publish(engine, republication())
+    load.publish(engine, snm_2022())
+    assert checks.source_comparison_warnings(engine) == ([
+        "the re-publication disagrees with SNM's final figures in 2 cell(s), largest: "
+        "2022-01 country/VEN 60 vs SNM 61, 2022-01 total/total 100 vs SNM 101"], [])
+    # A newer re-publication exchanges VEN and HTI in February and raises January's HTI by 5.
+    load.publish(engine, republication("rep swapped", as_of=date(2023, 1, 31),
+                                       changes={(2, "VEN"): 40, (2, "HTI"): 70, (1, "HTI"): 45}))
+    warnings, revisions = checks.source_comparison_warnings(engine, few=2)
+    assert warnings == [
+        "the re-publication gives 2 cell(s) another category's SNM figure (rows swapped), largest: "
+        "2022-02 country/HTI 70 vs SNM 40, 2022-02 country/VEN 40 vs SNM 70",
+        "the re-publication disagrees with SNM's final figures in 3 cell(s), largest: "
+        "2022-01 country/HTI 45 vs SNM 40, 2022-01 country/VEN 60 vs SNM 61 …"]
+    assert revisions == []
+
+
+def test_annual_cells_are_compared_without_a_month(engine):
+    load.publish(engine, annual("republication", "rep 2019", 2019, IND=100, CUB=50, OTHER=10))
+    load.publish(engine, annual("snm", "summary", 2019, IND=100, CUB=52, OTHER=10))
+    warnings, _ = checks.source_comparison_warnings(engine)
+    assert warnings == ["the re-publication disagrees with SNM's final figures in 2 cell(s), largest: "
+                        "2019 country/CUB 50 vs SNM 52, 2019 total/total 160 vs SNM 162"]
+
+
+def test_the_samples_agree_in_2022_and_differ_only_by_revisions_in_2023(engine, batch_2022, batch_2023):
+    from tests.republication import DMG, NAT, republication_batch
+
+    for batch in (republication_batch(NAT), republication_batch(DMG), batch_2022, batch_2023):
+        load.publish(engine, batch)
+    warnings, revisions = checks.source_comparison_warnings(engine)
+    assert warnings == []
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT year, kind, COUNT(*) FROM v_source_comparison"
+                                     " GROUP BY year, kind ORDER BY year, kind")).all()
+    counts = {(year, kind): n for year, kind, n in found}
+    assert {k for k in counts if k[1] is not None} == {(2023, "revision")}  # 2022's shared cells all agree
+    assert counts[(2022, None)] > 0
+    assert revisions == [f"the re-publication differs from SNM's preliminary figures in {counts[(2023, 'revision')]}"
+                         " cell(s) (revised since, probably), largest: 2023-04 sex_age/male_adult 22,018 vs SNM 22,028,"
+                         " 2023-04 sex_age/male_minor 4,323 vs SNM 4,313, 2023-04 sex_age/female_adult 10,086 vs SNM"
+                         " 10,090 …"]
