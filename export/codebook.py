@@ -71,10 +71,10 @@ TRAPS: tuple[str, ...] = (
     "from the re-publication, decided apart for `darien_transit` and `darien_transit_annual`; every breakdown "
     "of the year is that source's, even one its file lacks.",
     "A year follows SNM's newest file even when it is partial: with the samples, 2023 is SNM's preliminary "
-    "333,704 for eight months while the re-publication gives 520,085 for twelve. `v_source_comparison` has the "
-    "re-publication's figure beside SNM's for every cell both give (2023's January to August); the "
-    "re-publication's months that SNM has not reported are not in the exports (the warehouse keeps them in "
-    "`darien_transit_history`, `source_kind` republication, `valid_to` empty).",
+    "333,704 for eight months while the re-publication gives 520,085 for twelve. The fuller figure is in "
+    "`v_source_comparison`: month 0 of `total` faces each source's sum over the months it reports (2023: "
+    "333,704 against 520,085, a revision), beside every month both give (2023's January to August); the "
+    "re-publication's own months are kept in `darien_transit_history` (`source_kind` republication).",
     "The re-publication leaves zeros out: inside its covered range a month with no rows at all is written as "
     "a `total` row of 0 (2020-04, -05 and -07: the border was closed), and no per-nationality zeros are "
     "written: for `source_kind` republication a nationality without a row in a month is 0, not missing.",
@@ -91,7 +91,7 @@ TRAPS: tuple[str, ...] = (
 # Every column of every exported table: its meaning.
 COLUMNS: dict[str, str] = {
     "year": "calendar year the figure counts",
-    "month": "month the figure counts, 1-12 (0 in v_source_comparison: an annual figure)",
+    "month": "month the figure counts, 1-12 (0 in v_source_comparison: an annual figure, or a year's sum over the months a source reports)",
     "breakdown": "how the month is split: " + ", ".join(contract.BREAKDOWNS),
     "category": "the category within the breakdown (see the codebook)",
     "label": "the row's label exactly as printed, footnote marker included (the re-publication: its code as given)",

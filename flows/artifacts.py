@@ -42,6 +42,9 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
             chart = cfg.data_dir / "reports" / "transit_by_region.png"
             if summary.changed or not chart.exists():  # matplotlib alone costs a second
                 report.chart(engine, chart)
+            series = cfg.data_dir / "reports" / "series.png"
+            if summary.changed or not series.exists():  # the series since 2010, when the figures changed
+                publish_series(engine, series)
         finally:
             engine.dispose()
     head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)

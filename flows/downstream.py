@@ -33,6 +33,8 @@ def after_publish(cfg: Settings, summary: RunSummary) -> list[str]:
             exported = package.write_exports(engine, cfg.exports_dir)
         warnings = checks.published_figure_warnings(engine)
         warnings += checks.freshness_warnings(engine, cfg.freshness_days)
+        disagreements, revisions = checks.source_comparison_warnings(engine)
+        warnings += disagreements
         if summary.listed:
             warnings += checks.silent_source_warnings(summary.listed,
                                                       load.ledger.known_count_by_source(engine))
@@ -44,6 +46,8 @@ def after_publish(cfg: Settings, summary: RunSummary) -> list[str]:
         engine.dispose()
     for path in removed:
         run_logger().info("retention: removed %s", path)
+    for line in revisions:  # the re-publication against SNM's preliminary figures: expected, listed
+        run_logger().info(line)
     summary.warnings.extend(warnings)
     if warnings:
         _announce(warnings)

@@ -10,7 +10,8 @@ nationality are derived from dim_country's SNM region (`derived`); a country wit
 
 `v_source_comparison`: for every cell both kinds give, each kind's figure from the top version
 of its own chain (whether or not that kind is current for the year), month 0 for the annual
-table. Where the re-publication covers a month and breakdown, its missing row is a 0 (it
+table, and month 0 of breakdown `total` for a year's sum over the months each kind reports
+(so SNM's partial 2023, 333,704 for eight months, faces the re-publication's 520,085). Where the re-publication covers a month and breakdown, its missing row is a 0 (it
 leaves zeros out): an SNM 0 against it is no row, any other SNM figure is compared with 0.
 OTHER is compared only when both list the same countries (with persons) that month. `kind`
 says what a difference probably is: `swapped` when the re-published value is SNM's value of
@@ -83,10 +84,20 @@ def _comparison() -> str:
     listed = ("SELECT category FROM {0} o WHERE " + same_month.format("p")
               + " AND o.breakdown = 'country' AND o.category <> 'OTHER' AND o.persons > 0")
     return f"""
-WITH cells AS (
+WITH monthly AS (
     {_chain_tops(derive.TRANSIT, 'v.month')}
-    UNION ALL
+), annual AS (
     {_chain_tops(derive.ANNUAL, '0')}
+), cells AS (
+    SELECT * FROM monthly
+    UNION ALL
+    SELECT * FROM annual
+    UNION ALL  -- a year's total over the months a kind reports: where a partial year's fuller figure shows
+    SELECT year, 0, breakdown, category, {_BIG.format('SUM(persons)')}, source_kind, BOOL_OR(preliminary)
+    FROM monthly m WHERE breakdown = 'total'
+      AND NOT EXISTS (SELECT 1 FROM annual a WHERE a.year = m.year AND a.source_kind = m.source_kind
+                      AND a.breakdown = 'total')
+    GROUP BY year, breakdown, category, source_kind
 ), snm AS (
     SELECT * FROM cells WHERE source_kind = '{snm}'
 ), rep AS (
