@@ -148,14 +148,15 @@ def test_a_compressed_file_that_is_no_r_data_is_no_source(server, session):
         extract.discover(server.url_for("/data/cuadros.csv.gz"), session=session)
 
 
-def test_thousands_of_links_are_handled_quickly(server, session):
+def test_thousands_of_links_are_handled_without_a_quadratic_walk(server, session):
     junk = [f"<a href='/images/img2023/pdf/OTRO_{i}.pdf'>Otro {i}</a>" for i in range(20_000)]
     junk += [f"<a href='javascript:f({i})'>IRREGULARES POR DARIEN</a>" for i in range(5_000)]
     same = ["<a href='/images/img2023/pdf/IRREGULARES_POR_DARIEN_2023.pdf'>Irregulares por Darién</a>"] * 5_000
     serve_page(server, "/inicio/estadisticas", page(*junk, *same))
     started = time.perf_counter()
     links = extract.discover(server.url_for("/inicio/estadisticas"), session=session)
-    assert time.perf_counter() - started < 5
+    # Not a speed test (make bench measures speed): a walk quadratic in the links takes minutes here.
+    assert time.perf_counter() - started < 60
     assert found(links) == expected(server, {"/images/img2023/pdf/IRREGULARES_POR_DARIEN_2023.pdf": 2023})
 
 
