@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/darien run --source $(SOURCE)
 
+# Tests run in TEST_WORKERS processes (pytest-xdist): most of their time is spent waiting on
+# Prefect servers, worker pools and databases, so three overlap well on two cores.
+TEST_WORKERS ?= 3
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 serve: setup
 	DARIEN_SOURCE_URL='$(SOURCE)' $(BIN)/python -m flows.server
