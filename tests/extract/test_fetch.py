@@ -116,7 +116,7 @@ def test_r_data_lands_by_sha256_and_is_asked_for_conditionally_again(server, ses
 
 @pytest.mark.parametrize("content_type, body, refused", [
     ("text/plain", RDA_NAT, "content type 'text/plain' is not R data"),  # a text label: an error page, not R data
-    ("application/gzip", gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n"), "content is not R data (starts"),
+    ("application/gzip", gzip.compress(b"Total;Ene.;Feb.\n248284;4702;4262\n", mtime=0), "content is not R data (starts"),
     ("application/octet-stream", PDF_2022, "content is not R data (starts '%PDF-"),
 ])
 def test_r_data_link_to_anything_else_is_refused(server, session, tmp_path, content_type, body, refused):
