@@ -272,7 +272,11 @@ def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tm
         )
     finally:
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: the worker's graceful stop is not under test
+            worker.kill()
+            worker.wait()
 
     assert "Completed" in run.stdout, run.stdout[-2000:]
     assert _totals(env["DARIEN_WAREHOUSE_URL"]) == TOTALS
