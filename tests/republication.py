@@ -1,12 +1,7 @@
-"""The re-publication's real R data files (gdidata) as Batches, for tests that load them without the flow.
-
-Minimal on purpose: it reads with the parser's own `transform.rdata.read_rdata` and only
-adds what the parser's routing to a Batch adds (the annual rows' lineage).
-"""
+"""The re-publication's real R data files (gdidata) as Batches, for tests that load them without the flow."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from darien import contract
@@ -18,20 +13,7 @@ RAW_URL = "https://raw.githubusercontent.com/iom/gdidata/master/data/"
 
 
 def republication_batch(path: Path, *, url: str | None = None) -> contract.Batch:
-    """The Batch of one gdidata .rda file, as the flow would publish it (source_kind `republication`)."""
-    import pandas as pd
+    """The Batch of one gdidata .rda file as the parser gives it to the flow (source_kind `republication`)."""
+    from transform.document import parse_document
 
-    from transform.rdata import read_rdata
-
-    url = url or RAW_URL + path.name
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    data = read_rdata(path, source_url=url, sha256=sha256)
-    annual = data.annual.assign(source_url=url, source_sha256=sha256, pipeline_version=contract.PIPELINE_VERSION,
-                                source_kind="republication")
-    empty = {name: pd.Series(index=annual.index, dtype=dtype)  # load_id, loaded_at: set by load/
-             for name, dtype in contract.ANNUAL_COLUMNS.items() if name not in annual}
-    annual = annual.assign(**empty)[list(contract.ANNUAL_COLUMNS)].astype(contract.ANNUAL_COLUMNS)
-    return contract.Batch(source_url=url, source_sha256=sha256, year=data.year, as_of=data.as_of,
-                          preliminary=data.preliminary, rows=data.rows, annual=annual,
-                          reconciliation=contract.empty_reconciliation(), kind="rdata",
-                          source_kind="republication")
+    return parse_document(path, source_url=url or RAW_URL + path.name)
