@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from tests.postgres import MACHINE_PG, join_query
+
 
 def query(url: str, sql: str) -> list[tuple]:
     """The rows of `sql` on the warehouse at `url`."""
@@ -20,7 +22,9 @@ def query(url: str, sql: str) -> list[tuple]:
         engine.dispose()
 
 
-PG_BASE = os.environ.get("DARIEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+def pg_base() -> str:
+    """The URL of the tests' PostgreSQL `test` database, chosen by tests/postgres.py for the session."""
+    return os.environ.get("DARIEN_TEST_PG", MACHINE_PG)
 
 
 @contextmanager
@@ -31,11 +35,12 @@ def pg_schema() -> Iterator[str]:
     other's tables.
     """
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
+    base = pg_base()
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+        yield join_query(base, f"options=-csearch_path%3D{schema}")
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
