@@ -13,10 +13,8 @@ def dirs(tmp_path_factory) -> dict:
     return {"gx_dir": root / "gx", "docs_dir": root / "docs"}
 
 
-def test_the_real_2022_document_passes_with_its_two_november_drops(real_2022, dirs):
-    import transform
-
-    verdict = expectations.validate(transform.parse_document(real_2022), **dirs)
+def test_the_real_2022_document_passes_with_its_two_november_drops(batch_2022, dirs):
+    verdict = expectations.validate(batch_2022, **dirs)
     assert verdict.success, verdict.failures
     # Cuadro No. 003: Perú 438 in October, 34 in November; Venezuela 40,593 then 668.
     assert verdict.warnings == [
@@ -26,10 +24,8 @@ def test_the_real_2022_document_passes_with_its_two_november_drops(real_2022, di
     ]
 
 
-def test_the_real_2023_preliminary_document_passes(real_2023, dirs):
-    import transform
-
-    batch = transform.parse_document(real_2023)
+def test_the_real_2023_preliminary_document_passes(batch_2023, dirs):
+    batch = batch_2023
     verdict = expectations.validate(batch, **dirs)
     assert verdict.success, verdict.failures
     assert verdict.warnings == []

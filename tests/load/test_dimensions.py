@@ -12,18 +12,17 @@ import pytest
 import sqlalchemy as sa
 
 import load
-import transform
 from darien import contract
 from load import dimensions
 from transform.countries import split_marker
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "samples"
 
 
-@pytest.fixture(scope="module")
-def real_batches():
-    return [transform.parse_document(p) for p in sorted(SAMPLES.glob("*.pdf"))]
+@pytest.fixture
+def real_batches(batch_2022, batch_2023):
+    """The two real PDFs of samples/, parsed once for the session (tests/conftest.py)."""
+    return [batch_2022, batch_2023]
 
 
 def test_the_committed_csv_is_what_the_alias_table_gives_now():

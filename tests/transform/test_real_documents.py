@@ -18,16 +18,15 @@ import transform
 from darien import contract
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"  # original SNM publications
 GOLDEN_COLUMNS = ["year", "month", "breakdown", "category", "label", "persons", "note",
                   "preliminary", "as_of", "source_table", "source_page"]
 HAITIAN_PARENTS = "Hijos de ciudadanos haitianos cuyos registros de nacimiento corresponde a estos países."
 
 
-@pytest.fixture(scope="module")
-def batches() -> dict[str, contract.Batch]:
-    return {"2022": transform.parse_document(SAMPLES / "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf"),
-            "2023": transform.parse_document(SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf")}
+@pytest.fixture
+def batches(batch_2022, batch_2023) -> dict[str, contract.Batch]:
+    """The two real documents, parsed once for the session (tests/conftest.py)."""
+    return {"2022": batch_2022, "2023": batch_2023}
 
 
 def _golden_frame(batch: contract.Batch) -> pd.DataFrame:
