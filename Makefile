@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 60
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: setup run test serve bench fuzz clean
+.PHONY: setup run test check serve bench fuzz clean
 
 setup: $(STAMP)
 
@@ -21,10 +21,19 @@ run: setup
 	$(BIN)/darien run --source $(SOURCE)
 
 # Tests run in TEST_WORKERS processes (pytest-xdist): most of their time is spent waiting on
-# Prefect servers, worker pools and databases, so three overlap well on two cores.
+# Prefect servers, worker pools and databases, so three overlap well on two cores. A module's
+# tests stay on one worker (loadscope), so its module-scoped servers and runs are built once.
 TEST_WORKERS ?= 3
 test: setup
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# The inner loop: every test that needs no PostgreSQL, no Prefect server and no long wait.
+# Both servers point at a closed port, so a test that needs one and lacks its marker fails
+# at once instead of passing or hanging.
+CLOSED := 127.0.0.1:9
+check: setup
+	DARIEN_TEST_PG=postgresql+psycopg://postgres@$(CLOSED)/test PREFECT_API_URL=http://$(CLOSED)/api \
+	  $(BIN)/pytest -n 2 -m "not postgres and not prefect and not slow" $(PYTEST_ARGS)
 
 serve: setup
 	DARIEN_SOURCE_URL='$(SOURCE)' $(BIN)/python -m flows.server

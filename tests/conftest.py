@@ -7,11 +7,46 @@ from pathlib import Path
 
 import pytest
 
+from tests import postgres
 from tests.real_documents import REAL_2022, REAL_2023
 from tests.warehouse import pg_schema
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+
+# Fixtures that reach a server: a test using one must carry the server's marker, so that
+# `-m "not postgres"` or `-m "not prefect"` leaves out every test that needs it.
+SERVER_FIXTURES = {"pg_url": "postgres", "prefect_harness": "prefect", "prefect_api": "prefect"}
+
+
+def pytest_configure(config):
+    """Choose the session's PostgreSQL once, in the controlling process; workers inherit it."""
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller chose
+        return
+    url, config._darien_pg_shown, config._darien_pg_private = postgres.choose()
+    os.environ["DARIEN_TEST_PG"] = url
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "_darien_pg_private", None)
+    if server is not None:
+        server.stop()
+
+
+def pytest_report_header(config):
+    return f"postgresql: {config._darien_pg_shown}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses a server's fixture without the server's marker is an error, not a hang."""
+    unmarked = sorted(
+        f"{item.nodeid} uses {fixture} but is not marked {marker}"
+        for item in items
+        for fixture, marker in SERVER_FIXTURES.items()
+        if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None
+    )
+    if unmarked:
+        raise pytest.UsageError("; ".join(unmarked))
 
 
 

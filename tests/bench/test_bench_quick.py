@@ -27,8 +27,9 @@ CASES = (
 )
 
 
-@pytest.mark.slow
-@pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.prefect, pytest.mark.postgres]
+
+
 def test_quick_bench_prints_every_case_with_a_ratio_and_writes_results(tmp_path):
     results = tmp_path / "results.json"
     # The caller's settings must not reach a case: were these used, the flows would share

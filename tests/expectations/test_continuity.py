@@ -107,6 +107,7 @@ def dirs(tmp_path_factory) -> dict:
     return {"gx_dir": root / "gx", "docs_dir": root / "docs"}
 
 
+@pytest.mark.slow
 def test_the_gate_quarantines_an_erasing_version_unless_it_was_accepted(parsed, dirs):
     batch, previous = parsed["nat_13362fb.rda"], year_totals(parsed["nat_465d41e.rda"])
     line = "this version lacks 2020, 2021, 2022, 2023, 2024, which the loaded version gave"
@@ -123,6 +124,7 @@ def test_the_gate_quarantines_an_erasing_version_unless_it_was_accepted(parsed, 
     assert accepted.summary["accepted"] == [line] and accepted.summary["continuity"] == [line]
 
 
+@pytest.mark.slow
 def test_the_validator_pool_passes_previous_and_accepted(parsed, tmp_path):
     batch, previous = parsed["nat_13362fb.rda"], year_totals(parsed["nat_465d41e.rda"])
     with expectations.ValidatorPool(1, gx_dir=tmp_path / "gx", docs_dir=tmp_path / "docs") as pool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -78,6 +80,7 @@ def test_a_second_set_up_reuses_the_context_and_restores_a_changed_suite(tmp_pat
     assert (gx_dir / "great_expectations.yml").read_text() == config
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_fresh_context(tmp_path):
     code = """
         import sys

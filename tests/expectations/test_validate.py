@@ -159,6 +159,7 @@ def test_a_failed_batch_still_reports_its_warnings(dirs):
     assert len(verdict.failures) == 1 and len(verdict.warnings) == 1
 
 
+@pytest.mark.slow
 def test_every_validation_keeps_its_own_data_docs_page(dirs):
     first = expectations.validate(region_2022(), **dirs)
     second = expectations.validate(region_2022(), **dirs)
@@ -177,6 +178,7 @@ def test_every_validation_keeps_its_own_data_docs_page(dirs):
         assert _path(verdict.docs_url).relative_to(dirs["docs_dir"].resolve()).as_posix() in index
 
 
+@pytest.mark.slow
 def test_the_batch_is_left_as_it_was_and_a_repeated_index_still_names_rows(dirs):
     batch = region_2022()
     batch.rows.index = [0] * len(batch.rows)  # as pd.concat without ignore_index leaves it

@@ -12,6 +12,7 @@ from tests.expectations.sample_batches import region_2022, set_where, with_rows
 import expectations
 
 
+@pytest.mark.slow
 def test_pool_judges_like_the_process_itself(tmp_path):
     good = region_2022()
     bad = with_rows(region_2022(), lambda r: set_where(r, "category == 'asia' and month == 3", "persons", -5))
@@ -33,6 +34,7 @@ def test_pool_judges_like_the_process_itself(tmp_path):
     assert len(workers) == 2
 
 
+@pytest.mark.slow
 def test_a_dead_validator_is_replaced_and_names_the_document(tmp_path):
     batch = region_2022()
     with expectations.ValidatorPool(1, gx_dir=tmp_path / "gx", docs_dir=tmp_path / "docs") as pool:
@@ -45,6 +47,7 @@ def test_a_dead_validator_is_replaced_and_names_the_document(tmp_path):
         assert pool.submit(batch).result(timeout=180).success
 
 
+@pytest.mark.slow
 def test_an_unusable_gx_dir_reaches_the_caller_as_one_line(tmp_path):
     blocker = tmp_path / "gx"
     blocker.write_text("a file where the GX folder should be")

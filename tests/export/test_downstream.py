@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import time
 
@@ -10,6 +12,8 @@ from darien.config import settings
 from operations.retention import RetentionPolicy, prune, retention_policy
 from flows.downstream import after_publish, final_state
 from flows.outcomes import RunSummary
+
+pytestmark = pytest.mark.prefect
 
 
 def test_after_publish_exports_and_warns_of_stale_figures(prefect_harness, duckdb_url, batch_2023, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import io
 import json
 import subprocess
@@ -69,6 +71,7 @@ def test_configuration_errors_exit_2(capsys, monkeypatch, tmp_path):
     assert "DARIEN_WORKERS" in err and err.count("\n") == 1
 
 
+@pytest.mark.prefect
 def test_run_exits_75_while_another_process_holds_the_warehouse(prefect_harness, capsys, tmp_path):
     warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
     holder = subprocess.Popen(
@@ -92,6 +95,7 @@ def test_run_exits_75_while_another_process_holds_the_warehouse(prefect_harness,
     assert err.strip().count("\n") == 0
 
 
+@pytest.mark.prefect
 def test_run_with_a_broken_document_exits_3_and_names_it(prefect_harness, capsys, tmp_path, real_2022):
     source = tmp_path / "source"
     source.mkdir()
@@ -108,6 +112,7 @@ def test_run_with_a_broken_document_exits_3_and_names_it(prefect_harness, capsys
     assert "1 loaded" in out and "1 failed" in out
 
 
+@pytest.mark.slow
 def test_an_invalid_nightly_cron_stops_serve_and_make_serve_with_exit_2_in_one_line(capsys, monkeypatch):
     monkeypatch.setenv("DARIEN_NIGHTLY_CRON", "61 * * * *")
 

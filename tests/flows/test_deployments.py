@@ -24,7 +24,7 @@ import requests
 from tests.real_documents import pdf_archive
 from tests.warehouse import pg_schema, query
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.prefect
 BIN = Path(sys.executable).parent
 TOTALS = {2022: 248_284, 2023: 333_704}  # the Total rows the two PDFs print
 ARTIFACTS = {"documents", "warehouse-status", "latest-figures", "exports"}

@@ -9,6 +9,8 @@ import pytest
 from flows.nightly import nightly
 from tests.warehouse import query
 
+pytestmark = pytest.mark.prefect
+
 # What the 2022 PDF prints (Cuadro No. 003, page 2): Venezuela 150,327 for the year, 38,399 in September.
 VENEZUELA_2022_TOTAL = 150_327
 VENEZUELA_2022_SEP = 38_399

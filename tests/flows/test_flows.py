@@ -14,6 +14,8 @@ from tests.real_documents import pdf_archive
 from tests.snm_documents import document_spec, write_pdf
 from tests.warehouse import query
 
+pytestmark = pytest.mark.prefect
+
 
 @pytest.fixture
 def archive(tmp_path, real_2022, real_2023):

@@ -19,6 +19,8 @@ from darien import cli
 from darien.contract import PIPELINE_VERSION
 from tests.warehouse import query
 
+pytestmark = pytest.mark.prefect
+
 
 def _text_pdf(path, *lines: str):
     from reportlab.pdfgen.canvas import Canvas

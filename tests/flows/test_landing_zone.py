@@ -17,6 +17,8 @@ from tests.real_documents import REAL_2022, REAL_2023
 from darien import cli
 from tests.warehouse import query
 
+pytestmark = pytest.mark.prefect
+
 TOTALS = {2022: 248_284, 2023: 333_704}  # the documents' Total rows
 
 

@@ -15,6 +15,8 @@ from flows.reprocess import reprocess
 from tests.republication import DMG, NAT
 from tests.warehouse import query
 
+pytestmark = pytest.mark.prefect
+
 HISTORY = NAT.parent / "history"
 # The re-publication README's totals: 2010-2019 annual, 2020-2025 over the months given.
 ANNUAL = {2010: 559, 2011: 283, 2012: 1_777, 2013: 3_051, 2014: 6_175, 2015: 29_289, 2016: 30_055,

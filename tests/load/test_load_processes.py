@@ -41,6 +41,7 @@ def _kill(child: subprocess.Popen) -> None:
     child.stderr.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["staged", "published"])
 def test_killed_publish_leaves_previous_contents(warehouse_url, engine, prelim_2023, final, tmp_path, point):
     load.publish(engine, prelim_2023)
@@ -99,6 +100,7 @@ def test_duckdb_file_held_by_another_process(duckdb_url, tmp_path):
     load.connect(duckdb_url).dispose()  # free again once the holder is gone
 
 
+@pytest.mark.postgres
 def test_postgres_backend_terminated_mid_publish(pg_url, prelim_2023, final, tmp_path):
     engine = load.connect(pg_url)
     load.ensure_schema(engine)

@@ -121,6 +121,7 @@ def test_same_document_twice_writes_nothing(engine, prelim_2023, final):
     assert _scalar(engine, "SELECT COUNT(*) FROM etl_loads") == 2
 
 
+@pytest.mark.slow
 def test_any_order_of_three_versions_gives_one_history(warehouse_url):
     # VEN July goes 50 -> 55 -> 50 and Nepal leaves in the final: a late July in the middle
     # of the ranking must re-create the final's July row (it now differs from August).

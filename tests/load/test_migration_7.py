@@ -33,6 +33,7 @@ def _rows_by_version(engine) -> dict[str, int]:
             "SELECT source_sha256, COUNT(*) FROM etl_version_rows GROUP BY source_sha256")).all())
 
 
+@pytest.mark.slow
 def test_a_version_6_warehouse_migrates_and_derives_its_own_tables(v6, warehouse_url):
     assert current_version(v6) == 6
     before = snapshot(v6, TABLES)
@@ -93,6 +94,7 @@ def _year(engine, year: int) -> dict[str, list[tuple]]:
     return {table: [r for r in rows if r[0] == year] for table, rows in out.items()}
 
 
+@pytest.mark.slow
 def test_a_warehouse_its_versions_do_not_derive_is_left_at_version_6(warehouse_url, tmp_path):
     # A copy of the dump with one current figure changed behind the history's back: 2024's
     # June VEN, which the final printed as July and August did (100).

@@ -75,7 +75,11 @@ def _own_table_and_page(text: str) -> str:
     return "".join(lines)  # rows differ before the table column: the order holds
 
 
-@pytest.mark.parametrize("name", NAMES)
+# make check publishes one sequence of each kind (order, re-parse, own table); make test all.
+IN_CHECK = ("prelim_final", "three_201", "reparsed_middle_back", "own_table_late_middle")
+
+
+@pytest.mark.parametrize("name", [n if n in IN_CHECK else pytest.param(n, marks=pytest.mark.slow) for n in NAMES])
 def test_publish_sequence_matches_golden(engine, prelim_2023, final, name):
     for batch in sequences(prelim_2023, final)[name]:
         load.publish(engine, batch)

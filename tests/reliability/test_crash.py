@@ -22,6 +22,8 @@ import pytest
 from tests.reliability.runs import (assert_refused, darien, descendants, finish, has_open, race, run_args, start_waiting,
                   statuses, table_contents, wait_for, warehouse_state)
 
+pytestmark = pytest.mark.prefect
+
 SHA_NAME = re.compile(r"^[0-9a-f]{64}\.pdf$")
 
 

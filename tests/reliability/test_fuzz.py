@@ -135,6 +135,7 @@ def assert_contract(batch: contract.Batch) -> None:
     assert batch.as_of.year == batch.year
 
 
+@pytest.mark.slow
 @settings(max_examples=CASES, deadline=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])

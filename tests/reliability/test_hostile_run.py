@@ -88,7 +88,7 @@ def pg_module_url():
         yield url
 
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
 
 
 def test_good_published_broken_named_exit_3(outcome):

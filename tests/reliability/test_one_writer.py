@@ -20,7 +20,7 @@ import pytest
 from tests.reliability.runs import (asks_for_advisory_lock, assert_refused, darien, error_lines, finish, finish_unpaused, race,
                   run_args, start_waiting, warehouse_state)
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.prefect
 
 
 @pytest.mark.postgres

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
@@ -16,6 +18,7 @@ from tests.reliability.runs import descendants
 from tests.real_documents import REAL_2022
 
 
+@pytest.mark.slow
 def test_parser_and_validator_workers_exit_when_their_owner_is_killed(tmp_path):
     owner = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time

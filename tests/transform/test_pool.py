@@ -14,6 +14,7 @@ import transform
 from tests.real_documents import REAL_2022, REAL_2023
 
 
+@pytest.mark.slow
 def test_pool_parses_like_the_process_itself(tmp_path):
     mangled = tmp_path / "mangled.pdf"
     mangled.write_bytes(REAL_2022.read_bytes().replace(b"\n", b"\r\n"))
@@ -43,6 +44,7 @@ def test_time_limit_is_enforced_in_the_worker():
             pool.submit(REAL_2022).result(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_dead_worker_is_replaced():
     with transform.ParserPool(1, timeout_s=60) as pool:
         pool.submit(REAL_2022).result()  # workers up and warm
@@ -56,6 +58,7 @@ def test_a_dead_worker_is_replaced():
     assert batch.year == 2022
 
 
+@pytest.mark.slow
 def test_memory_limit_gives_a_typed_error():
     with transform.ParserPool(1, timeout_s=60, memory_mb=_resident_ceiling_mb()) as pool:
         with pytest.raises(transform.ParseError) as caught:

@@ -42,6 +42,7 @@ def without_lineage(batch) -> list[dict]:
     return batch.rows.drop(columns=["source_url", "source_sha256"]).astype(object).to_dict("records")
 
 
+@pytest.mark.slow
 def test_real_first_pages_do_not_name_the_darien_yet_both_are_read():
     # Why the border counts as the place: SNM's own first pages never say DARIÉN.
     for path in (REAL_2022, REAL_2023):
@@ -53,7 +54,9 @@ def test_real_first_pages_do_not_name_the_darien_yet_both_are_read():
     assert totals == {REAL_2022.name: 248_284, REAL_2023.name: 333_704}
 
 
-@pytest.mark.parametrize("renamed", ["Dar_update.pdf", "Dar_update", "Dar_update.bin", "DAR_UPDATE.PDF"])
+# One name in make check; the other three, each a full parse of the real PDF, in make test.
+@pytest.mark.parametrize("renamed", ["Dar_update.pdf", *(pytest.param(name, marks=pytest.mark.slow)
+                                                         for name in ("Dar_update", "Dar_update.bin", "DAR_UPDATE.PDF"))])
 def test_a_renamed_real_pdf_gives_the_same_batch(tmp_path, renamed):
     original = transform.parse_document(REAL_2022)
     copy = tmp_path / renamed
