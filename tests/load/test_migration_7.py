@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import load
-from load.schema import current_version
+from load.migrations import current_version
 from tests.load.load_batches import snapshot
 from tests.load.publish_sequences import reparsed, three_versions
 from tests.warehouse import pg_schema

@@ -69,7 +69,7 @@ def restore(engine: sa.Engine, path: Path = DUMP_V6) -> None:
 def _write_v6() -> None:
     import load
     import transform
-    from load.schema import LATEST
+    from load.migrations import LATEST
     from tests.load.load_batches import final_2023
     from tests.load.publish_sequences import reparsed, three_versions
     from tests.real_documents import REAL_2022, REAL_2023
