@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.run import PG_BASE, synthetic_batch
+from bench.cases import PG_BASE, synthetic_batch
 
 # Module -> the functions timed, by the names their callers look up (load.append calls its own bulk_insert).
 STEPS = {"load.publish": ("_stage", "_remove_version"),
