@@ -109,8 +109,8 @@ def refresh_current(conn: sa.Connection, figures: Figures, slices: list[tuple], 
 
     `slices` (year, breakdown) are those whose current version changes, or is the publishing one
     before or after: in each, every row's lineage changes (another version, or the same under
-    another pipeline version), so replacing the slice writes exactly the difference. Delete and insert measured faster than
-    an UPDATE on both databases (issue 7).
+    another pipeline version), so replacing the slice writes exactly the difference. Delete and insert
+    measured faster than an UPDATE on both databases.
     """
     counts = Counts()
     if not slices:

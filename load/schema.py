@@ -56,7 +56,7 @@ def _current(name: str, month: bool, key: tuple[str, ...]) -> sa.Table:
         sa.Column("loaded_at", TZ),
         _kind(),
         # On DuckDB the key is kept by publish (a document giving one cell twice is refused, and a
-        # slice is replaced whole): its index tripled the cost of a bulk publish (issue 7).
+        # slice is replaced whole): its index tripled the cost of a bulk publish.
         sa.PrimaryKeyConstraint(*key).ddl_if(dialect="postgresql"),
     )
 
@@ -82,7 +82,7 @@ def _history(name: str, month: bool) -> sa.Table:
         sa.Column("loaded_at", TZ, nullable=False),
         _kind(),
         # No key: publish keeps one row per (cell, version) itself, and an index on a table
-        # rewritten a slice at a time cost more than every lookup it served (issue 7).
+        # rewritten a slice at a time cost more than every lookup it served.
     )
 
 

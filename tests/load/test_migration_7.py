@@ -1,4 +1,4 @@
-"""Migration 7 on a version-6 warehouse written by the code before issue 14 (tests/fixtures/warehouse_v6.json)."""
+"""Migration 7 on a version-6 warehouse written by the code before publishing became a derivation (tests/fixtures/warehouse_v6.json)."""
 
 from __future__ import annotations
 
