@@ -6,8 +6,8 @@ Public API: `connect`, `kept_open`, `ensure_schema`, `publish` (-> `LoadStats`),
 
 from load import ledger
 from load.lock import WarehouseLocked, run_lock
+from load.migrations import ensure_schema
 from load.publish import LoadStats, previous_version, publish
-from load.schema import ensure_schema
 from load.warehouse import WarehouseError, connect, kept_open, safe_url
 
 __all__ = [

@@ -2,8 +2,9 @@
 
 Every cell the document prints goes into etl_version_rows, one row per (year, breakdown) slice
 into etl_slices; darien_transit and its history are then derived for the slices the document
-touches (load/derive.py ranks the versions). Everything happens in one transaction, so a crash
-leaves the warehouse as it was.
+touches (load/ranking.py ranks the versions; load/derive.py, or load/append.py for a new top
+version, derives them). Everything happens in one transaction, so a crash leaves the warehouse
+as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from darien import contract
-from load import derive, ledger
+from load import append, bulk, derive, ledger, ranking
 from load.warehouse import WarehouseError
 
 if TYPE_CHECKING:  # imported where a batch is published: a quiet nightly run publishes none
@@ -50,13 +51,13 @@ class LoadStats:
     noop: bool = False
 
 
-def _figures(batch: contract.Batch) -> list[tuple[derive.Figures, pd.DataFrame]]:
+def _figures(batch: contract.Batch) -> list[tuple[ranking.Figures, pd.DataFrame]]:
     """Each figures table with the batch's rows for it (the annual rows may be missing: none)."""
     annual = batch.annual if batch.annual is not None else contract.empty_annual()
-    return [(derive.TRANSIT, batch.rows), (derive.ANNUAL, annual)]
+    return [(ranking.TRANSIT, batch.rows), (ranking.ANNUAL, annual)]
 
 
-def _checked(batch: contract.Batch, f: derive.Figures, rows: pd.DataFrame) -> pd.DataFrame:
+def _checked(batch: contract.Batch, f: ranking.Figures, rows: pd.DataFrame) -> pd.DataFrame:
     """The batch's rows for `f`, checked: lineage that is the document's own, no nulls, one as_of
     and status a year, no cell twice (the table's key holds in every slice it publishes)."""
     name = batch.source_url
@@ -91,7 +92,7 @@ def _checked(batch: contract.Batch, f: derive.Figures, rows: pd.DataFrame) -> pd
 
 def _version_slices(frame: pd.DataFrame) -> list[dict]:
     """The document's (year, breakdown) slices with their own as_of and status, found in the frame."""
-    found = frame[[*derive.SLICE, *PER_SLICE]].drop_duplicates(list(derive.SLICE))
+    found = frame[[*ranking.SLICE, *PER_SLICE]].drop_duplicates(list(ranking.SLICE))
     return [{"year": int(year), "breakdown": str(breakdown), "as_of": as_of.date(),
              "preliminary": bool(preliminary)}
             for year, breakdown, as_of, preliminary in found.itertuples(index=False)]
@@ -109,17 +110,17 @@ def _pause_at(point: str) -> None:
             time.sleep(0.05)
 
 
-def _stage(conn: sa.Connection, f: derive.Figures, frame: pd.DataFrame, sha256: str, kind: str) -> None:
+def _stage(conn: sa.Connection, f: ranking.Figures, frame: pd.DataFrame, sha256: str, kind: str) -> None:
     """Bulk-load the rows into the version rows: DuckDB scans the frame, PostgreSQL COPYs it."""
-    document = {derive.VERSION: sha256, "source_kind": kind}
-    derive.bulk_insert(conn, f.rows, frame, [c.name for c in f.rows.columns if c.name not in document], document)
+    document = {ranking.VERSION: sha256, "source_kind": kind}
+    bulk.bulk_insert(conn, f.rows, frame, [c.name for c in f.rows.columns if c.name not in document], document)
 
 
-def _remove_version(conn: sa.Connection, f: derive.Figures, sha256: str, had: list[tuple]) -> None:
-    """Delete the rows and slices (`had`) of a version about to be staged again under another pipeline version."""
+def _remove_version(conn: sa.Connection, f: ranking.Figures, sha256: str, earlier_slices: list[tuple]) -> None:
+    """Delete the rows and slices (`earlier_slices`) of a version about to be staged again under another pipeline version."""
     conn.execute(sa.delete(f.slices).where(f.slices.c.source_sha256 == sha256))
     rows = f.rows.c
-    for year, breakdown, _ in had:  # by slice, as PostgreSQL's index finds them
+    for year, breakdown, _ in earlier_slices:  # by slice, as PostgreSQL's index finds them
         conn.execute(sa.delete(f.rows).where(
             (rows.year == year) & (rows.breakdown == breakdown) & (rows.source_sha256 == sha256)))
 
@@ -178,48 +179,51 @@ def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
     return stats
 
 
-def _publish_figures(conn: sa.Connection, f: derive.Figures, frame: pd.DataFrame, batch: contract.Batch,
+def _publish_figures(conn: sa.Connection, f: ranking.Figures, frame: pd.DataFrame, batch: contract.Batch,
                      pipeline_version: str, load_id: str, first_seen: datetime,
                      started: datetime) -> tuple[derive.Counts, bool]:
     """Stage the document's rows of one figures table, append its slices, refresh what derives
     from them; return the difference in the current table and whether the document is current in any slice."""
     sha256, kind = batch.source_sha256, batch.source_kind
     version = _version_slices(frame)
-    mine = {(s["year"], s["breakdown"]) for s in version}
-    had = [tuple(r) for r in conn.execute(sa.select(f.slices.c.year, f.slices.c.breakdown, f.slices.c.source_kind)
-                                          .where(f.slices.c.source_sha256 == sha256))]
-    if not mine and not had:
+    document_slices = {(s["year"], s["breakdown"]) for s in version}
+    # The slices this very version already holds (staged under an earlier pipeline version).
+    earlier_slices = [tuple(r) for r in conn.execute(
+        sa.select(f.slices.c.year, f.slices.c.breakdown, f.slices.c.source_kind)
+        .where(f.slices.c.source_sha256 == sha256))]
+    if not document_slices and not earlier_slices:
         return derive.Counts(), False
-    derive.drop_temp(conn)
-    derive.touch(conn, f, sorted({(*s, kind) for s in mine} | set(had)))
-    before = derive.tops(conn, f)
-    if had:
-        _remove_version(conn, f, sha256, had)
+    ranking.drop_temp(conn)
+    ranking.touch(conn, f, sorted({(*s, kind) for s in document_slices} | set(earlier_slices)))
+    ranked_before = ranking.tops(conn, f)
+    if earlier_slices:
+        _remove_version(conn, f, sha256, earlier_slices)
     _stage(conn, f, frame, sha256, kind)
-    if f is derive.TRANSIT:
+    if f is ranking.TRANSIT:
         _pause_at("staged")
     if version:
         conn.execute(sa.insert(f.slices).values([
             {**s, "source_sha256": sha256, "source_url": batch.source_url, "source_kind": kind,
              "modified_at": batch.modified_at, "first_seen_at": first_seen,
              "pipeline_version": pipeline_version, "load_id": load_id} for s in version]))
-    after = derive.rank(conn, f)
-    current = before.current, after.current
-    slices = set(before.current) | set(after.current) | mine | {(y, b) for y, b, _ in had}
-    refreshed = sorted(s for s in slices if current[0].get(s) != current[1].get(s)
-                       or sha256 in (current[0].get(s), current[1].get(s)))
-    tops = [s for s in mine if after.current.get(s) == sha256]
-    previous = {s: before.chains.get((*s, kind)) for s in mine}
-    if (version and not had and len(tops) == len(mine) and set(refreshed) == mine
-            and all(before.current.get(s) == top for s, top in previous.items())):
+    ranked_after = ranking.rank(conn, f)
+    current_before, current_after = ranked_before.current, ranked_after.current
+    slices = set(current_before) | set(current_after) | document_slices | {(y, b) for y, b, _ in earlier_slices}
+    refreshed = sorted(s for s in slices if current_before.get(s) != current_after.get(s)
+                       or sha256 in (current_before.get(s), current_after.get(s)))
+    topped = [s for s in document_slices if current_after.get(s) == sha256]  # where the document is now current
+    previous = {s: ranked_before.chains.get((*s, kind)) for s in document_slices}
+    if (version and not earlier_slices and len(topped) == len(document_slices)
+            and set(refreshed) == document_slices
+            and all(current_before.get(s) == top for s, top in previous.items())):
         # A new version ranked last in every slice it publishes, of the kind current there before
         # and after: only the slices' ends change (a new document, as in most nightly runs).
-        counts = derive.append_top(conn, f, frame, sha256, previous, load_id, started)
+        counts = append.append_top(conn, f, frame, sha256, previous, load_id, started)
     else:
         counts = derive.refresh_current(conn, f, refreshed, started)
         derive.refresh_history(conn, f, load_id, started)
-    derive.drop_temp(conn)
-    return counts, bool(tops)
+    ranking.drop_temp(conn)
+    return counts, bool(topped)
 
 
 def previous_version(engine: sa.Engine, url: str, sha256: str) -> contract.Batch | None:
@@ -233,20 +237,20 @@ def previous_version(engine: sa.Engine, url: str, sha256: str) -> contract.Batch
         return None
     frames = {}
     with engine.connect() as conn:
-        for f in (derive.TRANSIT, derive.ANNUAL):
-            on = " AND ".join(f"s.{c} = v.{c}" for c in (*derive.CHAIN, derive.VERSION))
-            columns = contract.COLUMNS if f is derive.TRANSIT else contract.ANNUAL_COLUMNS
+        for f in (ranking.TRANSIT, ranking.ANNUAL):
+            on = " AND ".join(f"s.{c} = v.{c}" for c in (*ranking.CHAIN, ranking.VERSION))
+            columns = contract.COLUMNS if f is ranking.TRANSIT else contract.ANNUAL_COLUMNS
             select = [f"s.{c}" if c in ("as_of", "preliminary", "source_url", "pipeline_version") else
                       "NULL" if c in contract.LINEAGE_SET_BY_LOAD else f"v.{c}" for c in columns]
             found = conn.execute(sa.text(
                 f"SELECT {', '.join(select)} FROM {f.rows.name} v JOIN {f.slices.name} s ON {on}"
-                f" WHERE v.{derive.VERSION} = :sha"), {"sha": before}).all()
+                f" WHERE v.{ranking.VERSION} = :sha"), {"sha": before}).all()
             frames[f] = _frame(found, columns)
     row = ledger.get(engine, url, before)
     kind = next((str(frame["source_kind"].iloc[0]) for frame in frames.values() if len(frame)), "snm")
     return contract.Batch(source_kind=kind, source_url=url, source_sha256=before, year=row.year, as_of=row.as_of,
-                          preliminary=bool(row.preliminary), rows=frames[derive.TRANSIT],
-                          annual=frames[derive.ANNUAL], reconciliation=contract.empty_reconciliation(),
+                          preliminary=bool(row.preliminary), rows=frames[ranking.TRANSIT],
+                          annual=frames[ranking.ANNUAL], reconciliation=contract.empty_reconciliation(),
                           kind=row.kind or "pdf", modified_at=row.modified_at, first_seen_at=row.first_seen_at)
 
 

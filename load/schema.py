@@ -1,16 +1,15 @@
-"""The warehouse tables, defined in code, and the ordered migrations that bring a warehouse up to date."""
+"""The warehouse tables as they stand at the latest schema version, defined in code.
+
+A new warehouse gets them by running every migration (load/migrations/), which start from the
+frozen version-6 shapes: these definitions are what the migrations end at, and what the
+derivation and publish read and write.
+"""
 
 from __future__ import annotations
-
-import shutil
-from collections.abc import Callable
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
 from darien import contract
-from load import dimensions, schema_v6
-from load.warehouse import duckdb_path
 
 metadata = sa.MetaData()
 TZ = sa.DateTime(timezone=True)
@@ -57,7 +56,7 @@ def _current(name: str, month: bool, key: tuple[str, ...]) -> sa.Table:
         sa.Column("loaded_at", TZ),
         _kind(),
         # On DuckDB the key is kept by publish (a document giving one cell twice is refused, and a
-        # slice is replaced whole): its index tripled the cost of a bulk publish (issue 7).
+        # slice is replaced whole): its index tripled the cost of a bulk publish.
         sa.PrimaryKeyConstraint(*key).ddl_if(dialect="postgresql"),
     )
 
@@ -83,7 +82,7 @@ def _history(name: str, month: bool) -> sa.Table:
         sa.Column("loaded_at", TZ, nullable=False),
         _kind(),
         # No key: publish keeps one row per (cell, version) itself, and an index on a table
-        # rewritten a slice at a time cost more than every lookup it served (issue 7).
+        # rewritten a slice at a time cost more than every lookup it served.
     )
 
 
@@ -195,158 +194,3 @@ schema_version = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("applied_at", TZ, nullable=False),
 )
-
-VIEWS = {
-    "v_monthly_by_region": f"""
-        SELECT year, month, category AS region, label, persons, preliminary, as_of
-        FROM {contract.TABLE} WHERE breakdown = 'region'""",
-    "v_annual_by_country": f"""
-        SELECT year, category AS country, MAX(label) AS label, CAST(SUM(persons) AS BIGINT) AS persons,
-               CAST(SUM(persons) AS DOUBLE PRECISION)
-                 / NULLIF(SUM(SUM(persons)) OVER (PARTITION BY year), 0) AS share,
-               BOOL_OR(preliminary) AS preliminary, MAX(as_of) AS as_of
-        FROM {contract.TABLE} WHERE breakdown = 'country'
-        GROUP BY year, category""",
-    "v_latest_as_of": f"""
-        SELECT year, as_of, preliminary, source_url, source_sha256, MAX(loaded_at) AS loaded_at
-        FROM {contract.TABLE} WHERE breakdown = 'total'
-        GROUP BY year, as_of, preliminary, source_url, source_sha256""",
-}
-
-
-def _v1_tables(conn: sa.Connection) -> None:
-    frozen = schema_v6
-    tables = [frozen.transit, frozen.history, frozen.slices, frozen.documents, frozen.loads]
-    frozen.metadata.create_all(conn, tables=tables, checkfirst=True)
-
-
-def _v2_views_and_indexes(conn: sa.Connection) -> None:
-    for name, body in VIEWS.items():
-        conn.execute(sa.text(f"CREATE OR REPLACE VIEW {name} AS {body}"))
-    conn.execute(sa.text(
-        "CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
-
-
-def _v4_republish_and_history_without_key(conn: sa.Connection) -> None:
-    conn.execute(sa.text("ALTER TABLE etl_loads ADD COLUMN IF NOT EXISTS pipeline_version VARCHAR"))
-    conn.execute(sa.text(
-        "UPDATE etl_loads SET pipeline_version = (SELECT MIN(s.pipeline_version) FROM etl_slices s"
-        " WHERE s.load_id = etl_loads.load_id) WHERE pipeline_version IS NULL"))
-    if conn.dialect.name != "duckdb":
-        conn.execute(sa.text("ALTER TABLE darien_transit_history"
-                             " DROP CONSTRAINT IF EXISTS darien_transit_history_pkey"))
-        return
-    _duckdb_drop_key(conn, schema_v6.history)
-
-
-def _duckdb_drop_key(conn: sa.Connection, table: sa.Table) -> None:
-    keyed = conn.execute(sa.text(
-        "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = :t"
-        " AND constraint_type = 'PRIMARY KEY'"), {"t": table.name}).scalar()
-    if keyed:  # DuckDB cannot drop a key: copy the table into its keyless shape
-        conn.execute(sa.text(f"ALTER TABLE {table.name} RENAME TO _{table.name}_keyed"))
-        table.create(conn)
-        conn.execute(sa.text(f"INSERT INTO {table.name} SELECT * FROM _{table.name}_keyed"))
-        conn.execute(sa.text(f"DROP TABLE _{table.name}_keyed"))
-
-
-def _v5_duckdb_current_without_key(conn: sa.Connection) -> None:
-    if conn.dialect.name == "duckdb":
-        _duckdb_drop_key(conn, schema_v6.transit)
-
-
-def _v6_ledger_refused_and_pruned(conn: sa.Connection) -> None:
-    # Until version 6 a refused fetch was "skipped"; skipped now means read and found no Darién document.
-    conn.execute(sa.text("UPDATE etl_documents SET status = 'refused' WHERE status = 'skipped'"))
-    _add_ledger_time(conn, "pruned_at")
-
-
-def _add_ledger_time(conn: sa.Connection, name: str) -> None:
-    """Add a timestamp column to etl_documents unless it has it."""
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("etl_documents")}
-    if name in columns:
-        return
-    if conn.dialect.name == "duckdb":  # DuckDB alters no table that an index depends on
-        conn.execute(sa.text("DROP INDEX IF EXISTS ix_documents_sha256"))
-    conn.execute(sa.text(f"ALTER TABLE etl_documents ADD COLUMN {name} {TZ.compile(dialect=conn.dialect)}"))
-    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
-
-
-TRANSIT_FILLFACTOR = 50  # percent of a darien_transit page filled by inserts, on PostgreSQL
-
-
-def _add_source_kind(conn: sa.Connection, tables: list[sa.Table]) -> None:
-    """Add `source_kind` to tables that lack it, 'snm' for every row they hold (each before version 8 is SNM's)."""
-    for table in tables:
-        columns = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
-        if "source_kind" in columns:
-            continue
-        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN source_kind VARCHAR DEFAULT 'snm'")
-        conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN source_kind DROP DEFAULT")
-        conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN source_kind SET NOT NULL")
-
-
-def _v7_version_rows(conn: sa.Connection) -> None:
-    from load import derive  # derive reads this module's tables
-
-    # The derivation ranks each source kind's versions apart: the tables it reads need the
-    # kind before they can be checked against what it derives (a warehouse migrated to 7
-    # before version 8 existed gets the column from step 8).
-    _add_source_kind(conn, [transit, history, slices])
-    version_rows.create(conn, checkfirst=True)
-    if conn.dialect.name == "postgresql":
-        # Room in every page for a second version of each row: a publish that takes a slice over
-        # rewrites its unchanged rows' lineage as HOT updates, without touching the key's index.
-        conn.exec_driver_sql(f"ALTER TABLE {transit.name} SET (fillfactor = {TRANSIT_FILLFACTOR})")
-    derive.migrate(conn)
-
-
-def _v8_second_source_and_annual_figures(conn: sa.Connection) -> None:
-    from load.series import SERIES_VIEWS  # the views are written from derive's ranking, which reads this module
-    _add_source_kind(conn, [transit, history, slices, version_rows])
-    metadata.create_all(conn, tables=[transit_annual, annual_history, annual_slices, annual_version_rows],
-                        checkfirst=True)
-    _add_ledger_time(conn, "accepted_at")
-    for name, body in SERIES_VIEWS.items():
-        conn.execute(sa.text(f"CREATE OR REPLACE VIEW {name} AS {body}"))
-
-
-# Version -> the step that brings a warehouse from version-1 to it. Steps 1-6 create and alter
-# the frozen shapes of load/schema_v6.py; a new warehouse runs every step.
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
-    1: _v1_tables,
-    2: _v2_views_and_indexes,
-    3: dimensions.create,  # dim_country, dim_region and the views that join them
-    4: _v4_republish_and_history_without_key,
-    5: _v5_duckdb_current_without_key,
-    6: _v6_ledger_refused_and_pruned,
-    7: _v7_version_rows,  # etl_version_rows, filled from the warehouse and checked (issue 14)
-    8: _v8_second_source_and_annual_figures,  # source_kind, the annual tables, the series views (issue 15)
-}
-LATEST = max(MIGRATIONS)
-
-
-def current_version(engine: sa.Engine) -> int:
-    """The schema version a warehouse records, 0 for an empty one."""
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("schema_version"):
-            return 0
-        return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
-
-
-def ensure_schema(engine: sa.Engine, *, upto: int = LATEST) -> None:
-    """Create the warehouse tables and views if missing, migrating an older warehouse to `upto`."""
-    found = current_version(engine)
-    if found >= upto:
-        return
-    path = duckdb_path(engine)
-    if found > 0 and path is not None and path.exists():
-        with engine.connect() as conn:
-            conn.exec_driver_sql("CHECKPOINT")  # empty the WAL so the copy is complete
-        shutil.copy2(path, path.with_name(f"{path.name}.v{found}.bak"))
-    with engine.begin() as conn:
-        schema_version.create(conn, checkfirst=True)
-        for version in range(found + 1, upto + 1):
-            MIGRATIONS[version](conn)
-            conn.execute(sa.insert(schema_version).values(
-                version=version, applied_at=datetime.now(timezone.utc)))

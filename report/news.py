@@ -9,21 +9,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from darien import contract
-from report import sources
+from report import series, sources
+from report.vocabulary import MONTHS, REGION_NAMES, region_colours
 
 if TYPE_CHECKING:
     import pandas as pd
 
-REGION_NAMES = {
-    "south_america": "South America", "caribbean": "the Caribbean", "asia": "Asia",
-    "africa": "Africa", "europe": "Europe", "central_america": "Central America",
-    "north_america": "North America", "eurasia": "Eurasia", "oceania": "Oceania",
-    "other": "other regions",
-    # Only in derived region rows: a nationality without an SNM region (OTHER, Otros Países).
-    "unassigned": "not assigned to a region",
-}
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
 # Region rows of every month: SNM's own, else summed from nationality by dim_country's SNM region
 # for a year without region rows (the re-publication's), as v_annual_series does for years.
 MONTHLY_REGIONS = f"""
@@ -162,16 +153,6 @@ def source_line(f: YearFigures) -> str:
     return line + "."
 
 
-def region_colours() -> dict[str, tuple]:
-    """One colour per region, the same in every chart; `unassigned` grey."""
-    import matplotlib
-
-    palette = matplotlib.colormaps["tab10"].colors
-    colours = {region: palette[i % len(palette)] for i, region in enumerate(contract.REGIONS)}
-    colours["unassigned"] = (0.75, 0.75, 0.75)
-    return colours
-
-
 def monthly_by_region(engine: sa.Engine) -> tuple[pd.DataFrame, str]:
     """Persons by region (columns, largest first) of every month from the first loaded to the last,
     a month without figures all zeros, and the caption naming the sources and the months without figures."""
@@ -228,8 +209,6 @@ def chart(engine: sa.Engine, path: Path) -> Path:
 def write(engine: sa.Engine, out_dir: Path, year: int | None = None) -> tuple[Path, Path]:
     """Write `summary_<year>.md` and its chart into out_dir: `transit_by_region.png` (monthly by
     region) for a year of months, `series.png` (the years since 2010) for a year of annual figures."""
-    from report import series
-
     year = year or latest_year(engine)
     if year is None:
         raise LookupError("the warehouse holds no figures yet: run `darien run` first")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from darien import contract
 from report import sources
-from report.news import MONTHS, REGION_NAMES, region_colours
+from report.vocabulary import MONTHS, REGION_NAMES, region_colours
 
 FIGURES = f"""
     select s.year, s.breakdown, s.category, s.persons, s.basis, s.months, s.source_kind, s.preliminary, s.derived

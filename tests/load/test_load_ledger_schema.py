@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 import load
 from darien.contract import PIPELINE_VERSION, DocumentVersion
 from load import ledger
-from load.schema import LATEST, current_version
-from load.schema_v6 import transit  # the shapes steps 1-6 create
+from load.migrations import LATEST, current_version
+from load.migrations.tables_v6 import transit  # the shapes steps 1-6 create
 from tests.load.load_batches import make_batch, rows, sha
 
 INDEX = "https://www.migracion.gob.pa/estadisticas/"

@@ -1,4 +1,4 @@
-"""Migration 7 on a version-6 warehouse written by the code before issue 14 (tests/fixtures/warehouse_v6.json)."""
+"""Migration 7 on a version-6 warehouse written by the code before publishing became a derivation (tests/fixtures/warehouse_v6.json)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import load
-from load.schema import current_version
+from load.migrations import current_version
 from tests.load.load_batches import snapshot
 from tests.load.publish_sequences import reparsed, three_versions
 from tests.warehouse import pg_schema

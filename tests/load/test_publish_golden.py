@@ -1,7 +1,7 @@
 """darien_transit and darien_transit_history after each publish sequence, against golden CSVs.
 
 The golden files were written by the publish code of commit fae763f (before publishing became a
-derivation, issue 14). Regenerate only on purpose: DARIEN_REGENERATE_PUBLISH_GOLDEN=1.
+derivation, schema version 7). Regenerate only on purpose: DARIEN_REGENERATE_PUBLISH_GOLDEN=1.
 
 One difference from that code is intended and applied to its golden file below: a history row
 re-created for a later version whose value matched an earlier version's (the final's July VEN,
@@ -35,7 +35,7 @@ TABLES = ("darien_transit", "darien_transit_history")
 def table_csv(engine: sa.Engine, table: str) -> str:
     """The table as CSV text, rows sorted, without load_id and loaded_at; samples/ wherever the checkout is.
 
-    Without source_kind too, which the golden files predate (issue 15): every row must be SNM's.
+    Without source_kind too, which the golden files predate (schema version 8): every row must be SNM's.
     """
     with engine.connect() as conn:
         result = conn.exec_driver_sql(f"SELECT * FROM {table}")

@@ -1,7 +1,7 @@
 """A database-neutral dump of a warehouse's tables (JSON, one row a line), and its restore.
 
 `python tests/load/warehouse_dump.py` wrote tests/fixtures/warehouse_v6.json at the commit before
-issue 14, with the publish code of that time: the two sample PDFs, a generated final 2023 and
+migration 7, with the publish code of that time: the two sample PDFs, a generated final 2023 and
 that final re-parsed under another pipeline version, and three versions of a 2024 slice
 published out of order. It refuses to run once the schema is past version 6.
 """
@@ -69,7 +69,7 @@ def restore(engine: sa.Engine, path: Path = DUMP_V6) -> None:
 def _write_v6() -> None:
     import load
     import transform
-    from load.schema import LATEST
+    from load.migrations import LATEST
     from tests.load.load_batches import final_2023
     from tests.load.publish_sequences import reparsed, three_versions
     from tests.real_documents import REAL_2022, REAL_2023

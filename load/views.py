@@ -1,4 +1,7 @@
-"""The views that join both sources and both tables: the series from 2010, and the sources compared cell by cell.
+"""The warehouse's views: the current figures by region, country and date, and those that join both sources.
+
+`VIEWS` (migration 2) read the current monthly table alone. `SERIES_VIEWS` (migration 8) join both
+sources and both tables:
 
 `v_annual_series`: one row per (year, breakdown, category). A year follows one source kind,
 the first in contract.SOURCE_KINDS that gives it any current figure (SNM before the
@@ -23,13 +26,30 @@ else `disagreement`; NULL when both agree.
 from __future__ import annotations
 
 from darien import contract
-from load import derive, schema
+from load import ranking, schema
 
 _BIG = "CAST({} AS BIGINT)"
 
+VIEWS = {
+    "v_monthly_by_region": f"""
+        SELECT year, month, category AS region, label, persons, preliminary, as_of
+        FROM {contract.TABLE} WHERE breakdown = 'region'""",
+    "v_annual_by_country": f"""
+        SELECT year, category AS country, MAX(label) AS label, CAST(SUM(persons) AS BIGINT) AS persons,
+               CAST(SUM(persons) AS DOUBLE PRECISION)
+                 / NULLIF(SUM(SUM(persons)) OVER (PARTITION BY year), 0) AS share,
+               BOOL_OR(preliminary) AS preliminary, MAX(as_of) AS as_of
+        FROM {contract.TABLE} WHERE breakdown = 'country'
+        GROUP BY year, category""",
+    "v_latest_as_of": f"""
+        SELECT year, as_of, preliminary, source_url, source_sha256, MAX(loaded_at) AS loaded_at
+        FROM {contract.TABLE} WHERE breakdown = 'total'
+        GROUP BY year, as_of, preliminary, source_url, source_sha256""",
+}
+
 
 def _precedence(alias: str) -> str:
-    return derive.PRECEDENCE.format(alias)
+    return ranking.PRECEDENCE.format(alias)
 
 
 def _series() -> str:
@@ -67,14 +87,14 @@ WHERE p.breakdown = 'country'
 GROUP BY p.year, COALESCE(d.snm_region, 'unassigned'), p.basis, p.months, p.source_kind, p.preliminary"""
 
 
-def _chain_tops(f: derive.Figures, month: str) -> str:
+def _chain_tops(figures: ranking.Figures, month: str) -> str:
     """SQL: every cell of the top version of each chain (year, breakdown, kind), `month` the month column's expression."""
-    part = ", ".join(f"s.{c}" for c in derive.CHAIN)
-    order = ", ".join(f"s.{c}" for c in derive.RANKING)
-    on = " AND ".join(f"v.{c} = t.{c}" for c in (*derive.CHAIN, derive.VERSION))
+    part = ", ".join(f"s.{c}" for c in ranking.CHAIN)
+    order = ", ".join(f"s.{c}" for c in ranking.RANKING)
+    on = " AND ".join(f"v.{c} = t.{c}" for c in (*ranking.CHAIN, ranking.VERSION))
     return (f"SELECT v.year, {month} AS month, v.breakdown, v.category, v.persons, v.source_kind, t.preliminary"
-            f" FROM {f.rows.name} v JOIN (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {order})"
-            f" AS version_rank, COUNT(*) OVER (PARTITION BY {part}) AS versions FROM {f.slices.name} s) t"
+            f" FROM {figures.rows.name} v JOIN (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {order})"
+            f" AS version_rank, COUNT(*) OVER (PARTITION BY {part}) AS versions FROM {figures.slices.name} s) t"
             f" ON {on} WHERE t.version_rank = t.versions")
 
 
@@ -85,9 +105,9 @@ def _comparison() -> str:
               + " AND o.breakdown = 'country' AND o.category <> 'OTHER' AND o.persons > 0")
     return f"""
 WITH monthly AS (
-    {_chain_tops(derive.TRANSIT, 'v.month')}
+    {_chain_tops(ranking.TRANSIT, 'v.month')}
 ), annual AS (
-    {_chain_tops(derive.ANNUAL, '0')}
+    {_chain_tops(ranking.ANNUAL, '0')}
 ), cells AS (
     SELECT * FROM monthly
     UNION ALL

@@ -1,6 +1,6 @@
 """The tables as migrations 1-6 create them, frozen: a new warehouse migrates from 1 whatever schema.py says now.
 
-A copy, not a reference, of load/schema.py's definitions at version 6 (issue 14 froze them):
+A copy, not a reference, of load/schema.py's definitions at version 6, frozen when migration 7 came:
 migration 1 creates these shapes, 4 and 5 rebuild history and the current table in them on
 DuckDB, and migration 7 on starts from them. Never edit them; add a migration instead.
 """

@@ -1,0 +1,41 @@
+"""Alterations more than one migration makes: a key DuckDB cannot drop, a ledger timestamp, the source kind."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from load.schema import TZ
+
+
+def drop_key_on_duckdb(conn: sa.Connection, table: sa.Table) -> None:
+    """Rebuild `table` without its primary key, if it has one: DuckDB cannot drop a key."""
+    keyed = conn.execute(sa.text(
+        "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = :t"
+        " AND constraint_type = 'PRIMARY KEY'"), {"t": table.name}).scalar()
+    if keyed:  # copy the table into its keyless shape
+        conn.execute(sa.text(f"ALTER TABLE {table.name} RENAME TO _{table.name}_keyed"))
+        table.create(conn)
+        conn.execute(sa.text(f"INSERT INTO {table.name} SELECT * FROM _{table.name}_keyed"))
+        conn.execute(sa.text(f"DROP TABLE _{table.name}_keyed"))
+
+
+def add_ledger_time(conn: sa.Connection, name: str) -> None:
+    """Add a timestamp column to etl_documents unless it has it."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("etl_documents")}
+    if name in columns:
+        return
+    if conn.dialect.name == "duckdb":  # DuckDB alters no table that an index depends on
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_documents_sha256"))
+    conn.execute(sa.text(f"ALTER TABLE etl_documents ADD COLUMN {name} {TZ.compile(dialect=conn.dialect)}"))
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_documents_sha256 ON etl_documents (sha256)"))
+
+
+def add_source_kind(conn: sa.Connection, tables: list[sa.Table]) -> None:
+    """Add `source_kind` to tables that lack it, 'snm' for every row they hold (each before version 8 is SNM's)."""
+    for table in tables:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        if "source_kind" in columns:
+            continue
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN source_kind VARCHAR DEFAULT 'snm'")
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN source_kind DROP DEFAULT")
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN source_kind SET NOT NULL")

@@ -1,0 +1,26 @@
+"""The words and colours every report uses: month names, region names, one colour per region."""
+
+from __future__ import annotations
+
+from darien import contract
+
+REGION_NAMES = {
+    "south_america": "South America", "caribbean": "the Caribbean", "asia": "Asia",
+    "africa": "Africa", "europe": "Europe", "central_america": "Central America",
+    "north_america": "North America", "eurasia": "Eurasia", "oceania": "Oceania",
+    "other": "other regions",
+    # Only in derived region rows: a nationality without an SNM region (OTHER, Otros Países).
+    "unassigned": "not assigned to a region",
+}
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+def region_colours() -> dict[str, tuple]:
+    """One colour per region, the same in every chart; `unassigned` grey."""
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab10"].colors
+    colours = {region: palette[i % len(palette)] for i, region in enumerate(contract.REGIONS)}
+    colours["unassigned"] = (0.75, 0.75, 0.75)
+    return colours
