@@ -1,6 +1,6 @@
 """The bench's cases, each beside its bare baseline: parsing a real PDF, publishing (bulk and at scale), and the flows.
 
-The publish cases use the PostgreSQL named by DARIEN_TEST_PG (the test suite's, by default).
+The publish cases use the PostgreSQL that bench.run chose and exported as DARIEN_TEST_PG (tests/postgres.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,13 @@ from pathlib import Path
 from bench import corpus
 from bench.harness import PYTHON, Row, at_least, at_most, flow_env, run_tree, side_by_side, timed
 from bench.site import Site
+from tests.postgres import MACHINE_PG, join_query
 
-PG_BASE = os.environ.get("DARIEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pg_base() -> str:
+    """The URL of the bench's PostgreSQL database (chosen by bench.run, as the tests choose theirs)."""
+    return os.environ.get("DARIEN_TEST_PG", MACHINE_PG)
 MEMORY_LIMIT_MB = 1536
 
 
@@ -178,13 +183,13 @@ def publish_cases(p: Profile, work: Path) -> list[Row]:
     again = synthetic_batch(p.rows, "b" * 64, date(2025, 12, 31) + timedelta(days=1))
     again.rows["persons"] = first.rows["persons"]
     rows = []
-    admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(pg_base(), poolclass=sa.pool.NullPool)
 
     def pg_schema() -> tuple[str, str]:
         schema = f"bench_{uuid.uuid4().hex[:12]}"
         with admin.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        return schema, f"{PG_BASE}?options=-csearch_path%3D{schema}"
+        return schema, join_query(pg_base(), f"options=-csearch_path%3D{schema}")
 
     def drop(schema: str) -> None:
         with admin.begin() as conn:
@@ -318,11 +323,11 @@ def scale_cases(p: Profile, work: Path) -> list[Row]:
 
     real = transform.parse_document(corpus.SAMPLES / "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf")
     small, large = p.held
-    admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(pg_base(), poolclass=sa.pool.NullPool)
     schemas = {held: f"bench_{uuid.uuid4().hex[:12]}" for held in p.held}
     folder = Path(tempfile.mkdtemp(dir=work))
     urls = {"DuckDB": {held: f"duckdb:///{folder / f'scale{held}.duckdb'}" for held in p.held},
-            "PostgreSQL": {held: f"{PG_BASE}?options=-csearch_path%3D{schema}"
+            "PostgreSQL": {held: join_query(pg_base(), f"options=-csearch_path%3D{schema}")
                            for held, schema in schemas.items()}}
     with admin.begin() as conn:
         for schema in schemas.values():

@@ -90,8 +90,9 @@ def at_least(case_s: list[float], base_s: list[float], name: str, factor: float,
 # ------------------------------------------------------------------ environments
 
 def without_darien(environ: dict[str, str]) -> dict[str, str]:
-    """`environ` less every DARIEN_* variable."""
-    return {name: value for name, value in environ.items() if not name.startswith("DARIEN_")}
+    """`environ` less every DARIEN_* variable but DARIEN_TEST_PG, the bench's PostgreSQL (bench.run chose it)."""
+    return {name: value for name, value in environ.items()
+            if not name.startswith("DARIEN_") or name == "DARIEN_TEST_PG"}
 
 
 @contextmanager

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.cases import PG_BASE, synthetic_batch
+from bench.cases import pg_base, synthetic_batch
+from tests.postgres import chosen_postgres, join_query
 
 # Module -> the functions timed, by the names their callers look up (load.append calls its own bulk_insert).
 STEPS = {"load.publish": ("_stage", "_remove_version"),
@@ -105,16 +106,22 @@ def main() -> None:
         finally:
             shutil.rmtree(folder)
     if args.db in ("postgresql", "both"):
-        admin = sa.create_engine(PG_BASE, poolclass=sa.pool.NullPool)
-        schema = f"prof_{uuid.uuid4().hex[:12]}"
+        with chosen_postgres():
+            profile_postgres(args.rows)
+
+
+def profile_postgres(rows: int) -> None:
+    """The profile on a fresh schema of the bench's PostgreSQL, dropped after."""
+    admin = sa.create_engine(pg_base(), poolclass=sa.pool.NullPool)
+    schema = f"prof_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        profile(join_query(pg_base(), f"options=-csearch_path%3D{schema}"), "PostgreSQL", rows)
+    finally:
         with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        try:
-            profile(f"{PG_BASE}?options=-csearch_path%3D{schema}", "PostgreSQL", args.rows)
-        finally:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.dispose()
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
 
 
 if __name__ == "__main__":

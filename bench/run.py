@@ -8,7 +8,8 @@ memory and table in bench/harness.py; bench/README.md keeps the history of past 
 
 The caller's DARIEN_* variables never reach a case: each runs with SETTINGS and a data folder
 and warehouse of its own under a temporary folder. The one input read from the environment
-is DARIEN_TEST_PG, the PostgreSQL the publish cases use (the test suite's, by default).
+is DARIEN_TEST_PG: the publish cases use the PostgreSQL the tests would (tests/postgres.py: DARIEN_TEST_PG,
+else the machine's at 127.0.0.1:5432, else a private server started for the run and removed after).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from bench.cases import FULL, QUICK, flow_cases, parse_case, publish_cases, scale_cases
 from bench.harness import PYTHON, ROOT, Row, bench_environ, fmt, machine, table, without_darien
+from tests.postgres import chosen_postgres
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -89,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     p = QUICK if args.quick else FULL
     started = time.perf_counter()
     rows: list[Row] = []
-    with bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
+    with chosen_postgres() as postgres, bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
+        print(f"PostgreSQL: {postgres}", flush=True)
         work = Path(tmp)
         with PrefectServer(work / "prefect") as server:
             if not p.quick and args.only in (None, "flows"):

@@ -23,6 +23,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 MACHINE_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -182,3 +184,20 @@ def choose() -> tuple[str, str, PrivatePostgres | None]:
     server = PrivatePostgres()
     url = server.__enter__()
     return url, f"a private server of this session's (pgserver's PostgreSQL) in {server.dir}", server
+
+
+@contextmanager
+def chosen_postgres() -> Iterator[str]:
+    """For a whole program (the bench): the chosen server, exported as DARIEN_TEST_PG; its description."""
+    url, shown, server = choose()
+    saved = os.environ.get("DARIEN_TEST_PG")
+    os.environ["DARIEN_TEST_PG"] = url
+    try:
+        yield shown
+    finally:
+        if saved is None:
+            os.environ.pop("DARIEN_TEST_PG", None)
+        else:
+            os.environ["DARIEN_TEST_PG"] = saved
+        if server is not None:
+            server.stop()
