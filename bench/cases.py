@@ -45,7 +45,7 @@ class Profile:
 
 
 FULL = Profile(False, reps=5, flow_reps=3, backfill_reps=1, db_reps=2, rows=1_000_000, years=corpus.YEARS, months=12, real=True, held=(200, 400), scale_reps=9)
-QUICK = Profile(True, reps=1, flow_reps=1, backfill_reps=1, db_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False, held=(20, 40), scale_reps=1)
+QUICK = Profile(True, reps=1, flow_reps=1, backfill_reps=1, db_reps=1, rows=20_000, years=(2024, 2025), months=1, real=False, held=(4, 8), scale_reps=1)
 
 
 def parse_case(p: Profile) -> Row:

@@ -34,7 +34,9 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    return f"postgresql: {config._darien_pg_shown}"
+    if not hasattr(config, "workerinput"):  # the controller's header; workers print none
+        return f"postgresql: {config._darien_pg_shown}"
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups

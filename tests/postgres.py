@@ -177,7 +177,9 @@ def choose() -> tuple[str, str, PrivatePostgres | None]:
     """(URL, a one-line description, the private server to stop or None), by the order above."""
     chosen = os.environ.get("DARIEN_TEST_PG", "")
     if chosen and chosen != "private":
-        return chosen, "DARIEN_TEST_PG", None
+        from sqlalchemy.engine import make_url
+
+        return chosen, f"DARIEN_TEST_PG ({make_url(chosen).render_as_string(hide_password=True)})", None
     if chosen != "private" and machine_answers():
         return MACHINE_PG, "the machine's server at 127.0.0.1:5432", None
     reap_orphans()
