@@ -26,7 +26,8 @@ def unknown_table_warnings(batch: Batch) -> list[str]:
     """One line per table the parser does not know: `<published name>: a table the parser does not know: <title> (rows: a, b)`."""
     lines = []
     for table in batch.unknown:
-        rows = f"rows: {', '.join(table.labels)}" if table.rows else f"no rows it can read; {len(table.lines)} lines"
+        labels = [label for label in table.labels if label.strip().lower() != "total"]
+        rows = f"rows: {', '.join(labels)}" if table.rows else f"no rows it can read; {len(table.lines)} lines"
         lines.append(f"{batch.file_name}: a table the parser does not know: {table.title} ({rows})")
     return lines
 

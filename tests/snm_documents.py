@@ -292,13 +292,13 @@ def write_html(spec: DocumentSpec, path: Path) -> Path:
         parts.append("</tbody></table>")
         if spec.footnote and table.subject == COUNTRY_SUBJECT:
             parts.append(f"<p>{html.escape(FOOTNOTE)}</p>")
-    for text_table in spec.text_tables:
-        title = TITLE.format(number=text_table.number, subject=text_table.subject, year=spec.year)
-        parts.append(f"<h3>{html.escape(title)}</h3>" + "".join(f"<p>{html.escape(t)}</p>" for t in text_table.lines))
     if spec.cut_off:
         parts.append(f"<p>Cifras preliminares al {spec.cut_off.day} de "
                      f"{MONTH_NAMES[spec.cut_off.month - 1]} del {spec.cut_off.year} "
                      "sujetas a revisión y actualización.</p>")
+    for text_table in spec.text_tables:
+        title = TITLE.format(number=text_table.number, subject=text_table.subject, year=spec.year)
+        parts.append(f"<h3>{html.escape(title)}</h3>" + "".join(f"<p>{html.escape(t)}</p>" for t in text_table.lines))
     parts.append("</body></html>")
     path.write_text("".join(parts), encoding="utf-8")
     return path
