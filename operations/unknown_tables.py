@@ -57,7 +57,7 @@ def keep_unknown_tables(data_dir: Path, sha256: str, tables: list[UnknownTable])
         (folder / f"{stem}.txt").write_text("\n".join(table.lines) + "\n", encoding="utf-8")
         if table.rows:
             with open(folder / f"{stem}.csv", "w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
+                writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(HEADER)
                 for label, *values in table.rows:
                     writer.writerow([label, *(_cell(v) for v in values)])

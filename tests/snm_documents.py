@@ -368,3 +368,15 @@ def document_spec(year: int, *, seed: int = 0, style: str = "2023", months_repor
     return DocumentSpec(year, tables, months_reported=months_reported, cut_off=cut_off,
                         footnote=True, **printing)
 
+
+
+def flow_direction_spec(seed: int = 25) -> tuple[DocumentSpec, TableSpec]:
+    """A 2025 file to mid-year: the region, Género and country tables, and a fourth no parser knows,
+    `Cuadro No. 004 … POR SENTIDO DEL FLUJO` (label column `Sentido`: Sur - Norte, Norte - Sur)."""
+    spec = document_spec(2025, seed=seed, months_reported=6, charts=False)
+    spec.tables = [t for t in spec.tables if t.number != 4]
+    flow = TableSpec(4, "POR SENTIDO DEL FLUJO", "Sentido",
+                     [("Sur - Norte", [900, 700, 650, 400, 300, 120, 0, 0, 0, 0, 0, 0]),
+                      ("Norte - Sur", [0, 0, 150, 2_400, 4_900, 4_360, 0, 0, 0, 0, 0, 0])], page=2)
+    spec.tables.append(flow)
+    return spec, flow

@@ -11,20 +11,9 @@ URL = "https://www.migracion.gob.pa/wp-content/uploads/IRREGULARES-POR-DARIEN-{}
 WEEKLY = ["Semana Total 1 2 3 4", "Personas 1,200 300 250 350 300", "Fuente: Servicio Nacional de Migración"]
 
 
-def flow_spec() -> tuple[snm.DocumentSpec, snm.TableSpec]:
-    """A 2025 file of region, Género and country tables, and a fourth: the flow's direction."""
-    spec = snm.document_spec(2025, seed=25, months_reported=6, charts=False)
-    spec.tables = [t for t in spec.tables if t.number != 4]
-    flow = snm.TableSpec(4, "POR SENTIDO DEL FLUJO", "Sentido",
-                         [("Sur - Norte", [900, 700, 650, 400, 300, 120, 0, 0, 0, 0, 0, 0]),
-                          ("Norte - Sur", [0, 0, 150, 2_400, 4_900, 4_360, 0, 0, 0, 0, 0, 0])], page=2)
-    spec.tables.append(flow)
-    return spec, flow
-
-
 @pytest.mark.parametrize("kind", ["pdf", "html"])
 def test_a_fourth_table_of_unknown_subject_travels_with_its_printed_rows(tmp_path, kind):
-    spec, flow = flow_spec()
+    spec, flow = snm.flow_direction_spec()
     write = snm.write_pdf if kind == "pdf" else snm.write_html
     path = write(spec, tmp_path / f"junio.{kind}")
     batch = transform.parse_document(path, source_url=URL.format("JUNIO", kind))
