@@ -108,14 +108,6 @@ class UnknownTable:
     lines: list[str] = field(default_factory=list)
 
     @property
-    def number(self) -> str | None:
-        """The printed Cuadro number ("004"), None for an untitled table."""
-        import re
-
-        found = re.search(r"Cuadro\s+No\.?\s*(\d+)", self.title, re.IGNORECASE)
-        return found.group(1) if found else None
-
-    @property
     def labels(self) -> list[str]:
         return [row[0] for row in self.rows]
 

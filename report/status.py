@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from darien import contract
-from darien.contract import published_name, shown_url
+from darien.contract import UnknownTable, published_name, shown_url
 from operations.unknown_tables import kept_paths
 
 URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
@@ -76,6 +76,23 @@ class Status:
         body = self.mixed_years.markdown() if not self.mixed_years.empty else "(none)"
         parts.append(f"### Years whose breakdowns come from versions of different dates\n\n{body}")
         return "\n\n".join(parts)
+
+
+MONTHS = ("Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic")
+
+
+def unknown_table_markdown(table: UnknownTable) -> str:
+    """A table the parser does not know as a narrow markdown table: label, Total and the months it prints a
+    figure in (`-` an empty cell); its text lines when it has no rows. For the run's documents artifact."""
+    if not table.rows:
+        return "\n".join(f"    {line}" for line in table.lines)
+    from tabulate import tabulate
+
+    months = [m for m in range(12) if any(row[2 + m] is not None for row in table.rows)]
+    rows = [[row[0], *("-" if v is None else v for v in (row[1], *(row[2 + m] for m in months)))]
+            for row in table.rows]
+    return tabulate(rows, headers=["label", "Total", *(MONTHS[m] for m in months)], tablefmt="pipe",
+                    showindex=False, disable_numparse=True, colalign=("left", *["right"] * (1 + len(months))))
 
 
 def _shown(column: list) -> list:

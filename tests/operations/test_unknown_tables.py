@@ -10,6 +10,7 @@ from darien.config import settings
 from load.drift import unknown_table_warnings
 from operations.retention import RetentionPolicy, prune
 from operations.unknown_tables import keep_unknown_tables
+from report.status import unknown_table_markdown
 from tests import snm_documents as snm
 
 URL = "https://www.migracion.gob.pa/wp-content/uploads/IRREGULARES-POR-DARIEN-JUNIO.pdf"
@@ -32,6 +33,12 @@ def test_an_unknown_fourth_table_is_warned_of_and_kept_as_printed(tmp_path):
     assert path.read_text(encoding="utf-8").splitlines() == printed
     assert printed[2].startswith("Sur - Norte,3070,900,700,650,400,300,120,-,")  # as the PDF prints it
     assert path.with_suffix(".txt").read_text(encoding="utf-8").splitlines() == batch.unknown[0].lines
+
+    # The run's documents artifact: the same rows, narrowed to the six months the file reports.
+    shown = [[cell.strip() for cell in line.strip("|").split("|")]
+             for line in unknown_table_markdown(batch.unknown[0]).splitlines()]
+    assert shown[0] == printed[0].split(",")[:8]
+    assert shown[2:] == [line.split(",")[:8] for line in printed[1:]]
 
 
 def test_a_table_without_rows_is_kept_as_its_lines(tmp_path):
