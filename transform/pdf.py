@@ -221,8 +221,11 @@ class _Reader:
                           and is_cuadro_title(title)), None)
         elif carried and normalise(carried[0].label_header) == normalise(label):
             table = carried[0]
-        elif self.tables and normalise(self.tables[-1].label_header) == normalise(label):
-            table = self.tables[-1]  # a header repeated without its title, after a page break
+        else:
+            # A header repeated without its title, after a page break: the last table opened by a header.
+            last = next((t for t in reversed(self.tables) if t.label_header), None)
+            if last is not None and normalise(last.label_header) == normalise(label):
+                table = last
         lines = self.pending.lines if self.pending is not None and title else []
         self.pending = None
         if table is None:
