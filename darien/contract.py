@@ -95,6 +95,24 @@ RECONCILIATION_COLUMNS: dict[str, str] = {
 
 
 @dataclass
+class UnknownTable:
+    """A `Cuadro No.` table the parser does not know, as printed: kept for a person to read, never loaded.
+
+    `rows` are the rows it could read, each (label, Total, 12 months) with None for `-`;
+    `lines` its text lines, from its title to the next title, chart or page end.
+    """
+
+    title: str
+    page: int
+    rows: list[tuple] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return [row[0] for row in self.rows]
+
+
+@dataclass
 class Batch:
     """One document version, parsed: what transform/ yields, expectations/ judges, load/ publishes.
 
@@ -118,7 +136,12 @@ class Batch:
     annual: pd.DataFrame | None = None  # ANNUAL_COLUMNS; None or empty: no annual figures
     modified_at: datetime | None = None
     first_seen_at: datetime | None = None
-    unknown_tables: list[str] = field(default_factory=list)
+    unknown: list[UnknownTable] = field(default_factory=list)  # printed tables the parser does not know
+
+    @property
+    def unknown_tables(self) -> list[str]:
+        """The unknown tables' printed titles: what the ledger keeps (etl_documents.unknown_tables)."""
+        return [table.title for table in self.unknown]
 
     @property
     def years(self) -> list[int]:

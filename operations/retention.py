@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from darien.config import ConfigError, Settings
+from operations.unknown_tables import FOLDER as UNKNOWN_TABLES
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def _expired(folder: Path, days: int | None, now: float) -> list[Path]:
 def prune(cfg: Settings, policy: RetentionPolicy, *, now: float | None = None) -> list[Path]:
     """Delete what the policy no longer keeps (top-level entries of each folder, by age); return them."""
     now = time.time() if now is None else now
+    # The unknown tables' rows are kept as long as a quarantined document: both wait for a person.
     folders = {cfg.raw_dir: policy.raw_days, cfg.quarantine_dir: policy.quarantine_days,
+               cfg.data_dir / UNKNOWN_TABLES: policy.quarantine_days,
                cfg.data_dir / "backups": policy.backups_days}
     removed = []
     for folder, days in folders.items():

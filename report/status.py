@@ -6,15 +6,18 @@ this status, and importing pandas for it cost more than the rest of a quiet nigh
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from darien import contract
-from darien.contract import shown_url
+from darien.contract import UnknownTable, published_name, shown_url
+from operations.unknown_tables import kept_paths
 
 URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
 # Per year and figures table: whose publication (source_kind) and which document the current figures are.
@@ -51,6 +54,9 @@ class Status:
     quarantined: Table  # every document version still in quarantine or failed
     skipped: Table = field(default_factory=lambda: Table([], []))  # files that are no Darién document
     raw_files: Table = field(default_factory=lambda: Table([], []))  # versions without a raw file: pruned or missing
+    unknown_tables: Table = field(default_factory=lambda: Table([], []))  # per current document: how many tables the parser does not know
+    unknown_list: list[str] = field(default_factory=list)  # each such table's title and where its rows are kept
+    mixed_years: Table = field(default_factory=lambda: Table([], []))  # years whose breakdowns differ in as_of
 
     def markdown(self) -> str:
         """The tables as markdown, for the terminal and for Prefect artifacts."""
@@ -63,7 +69,30 @@ class Status:
                               self.raw_files)):
             body = table.markdown() if not table.empty else "(none)"
             parts.append(f"### {title}\n\n{body}")
+        body = self.unknown_tables.markdown() if not self.unknown_tables.empty else "(none)"
+        if self.unknown_list:
+            body += "\n\n" + "\n".join(f"- {line}" for line in self.unknown_list)
+        parts.append(f"### Tables the parser does not know, in current documents\n\n{body}")
+        body = self.mixed_years.markdown() if not self.mixed_years.empty else "(none)"
+        parts.append(f"### Years whose breakdowns come from versions of different dates\n\n{body}")
         return "\n\n".join(parts)
+
+
+MONTHS = ("Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic")
+
+
+def unknown_table_markdown(table: UnknownTable) -> str:
+    """A table the parser does not know as a narrow markdown table: label, Total and the months it prints a
+    figure in (`-` an empty cell); its text lines when it has no rows. For the run's documents artifact."""
+    if not table.rows:
+        return "\n".join(f"    {line}" for line in table.lines)
+    from tabulate import tabulate
+
+    months = [m for m in range(12) if any(row[2 + m] is not None for row in table.rows)]
+    rows = [[row[0], *("-" if v is None else v for v in (row[1], *(row[2 + m] for m in months)))]
+            for row in table.rows]
+    return tabulate(rows, headers=["label", "Total", *(MONTHS[m] for m in months)], tablefmt="pipe",
+                    showindex=False, disable_numparse=True, colalign=("left", *["right"] * (1 + len(months))))
 
 
 def _shown(column: list) -> list:
@@ -90,11 +119,46 @@ def _table(conn: sa.Connection, sql: str) -> Table:
     return Table(columns, list(zip(*shown)) if rows else [])
 
 
-def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = None) -> Status:
+# The document versions whose figures are current, monthly or annual.
+CURRENT_VERSIONS = " union ".join(
+    f"select distinct source_url, source_sha256 from {table}" for table in (contract.TABLE, contract.ANNUAL_TABLE))
+# Per year whose breakdowns differ in as_of: each breakdown's as_of and document.
+MIXED_YEARS = f"""
+    select year, breakdown, as_of, source_url, substr(source_sha256, 1, 12) as sha256
+    from {contract.TABLE}
+    where year in (select year from {contract.TABLE} group by year having count(distinct as_of) > 1)
+    group by year, breakdown, as_of, source_url, source_sha256
+    order by year, breakdown"""
+
+
+def _unknown_tables(conn: sa.Connection, data_dir: Path | None) -> tuple[Table, list[str]]:
+    """The unknown tables of the current document versions: a count per document, and each title with its file."""
+    found = conn.execute(sa.text(f"""
+        select d.url, d.sha256, d.unknown_tables from etl_documents d
+        join ({CURRENT_VERSIONS}) c on c.source_url = d.url and c.source_sha256 = d.sha256
+        where d.unknown_tables is not null and d.unknown_tables <> '[]'
+        order by d.url, d.sha256""")).all()
+    counts, listed = [], []
+    for url, sha256, recorded in found:
+        titles = json.loads(recorded)
+        if not titles:
+            continue
+        counts.append((shown_url(url), sha256[:12], len(titles)))
+        base = data_dir if data_dir is not None else Path()
+        for title, path in zip(titles, kept_paths(base, sha256, titles, [True] * len(titles))):
+            if data_dir is not None and not path.exists() and path.with_suffix(".txt").exists():
+                path = path.with_suffix(".txt")
+            listed.append(f"{published_name(url)} ({sha256[:12]}): {title}: {path}")
+    return Table(["document", "sha256", "unknown_tables"], counts), listed
+
+
+def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = None,
+           data_dir: Path | None = None) -> Status:
     """Recent loads, the newest as_of per year, the documents waiting in quarantine, the files skipped.
 
     With `present` (the sha256s the landing zone holds), versions whose raw file is missing are
     listed beside those retention pruned on purpose; `darien verify` also re-hashes the files.
+    Unknown tables are listed with their files under `data_dir` (paths relative to it without).
     """
     with engine.connect() as conn:
         raw_files = _table(conn, """
@@ -106,6 +170,7 @@ def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = 
                 where sha256 <> '' and status <> 'skipped' and pruned_at is null
                 order by first_seen_at""")).all()
             raw_files.rows += [("missing", shown_url(url), sha[:12], None) for url, sha in missing if sha not in present]
+        counts, listed = _unknown_tables(conn, data_dir)
         return Status(
             loads=_table(conn, f"""
                 select finished_at, source_url, substr(source_sha256, 1, 12) as sha256,
@@ -120,4 +185,7 @@ def status(engine: sa.Engine, last: int = 10, present: Collection[str] | None = 
                 select url, substr(sha256, 1, 12) as sha256, last_checked_at, error as reason
                 from etl_documents where status = 'skipped' order by last_checked_at desc"""),
             raw_files=raw_files,
+            unknown_tables=counts,
+            unknown_list=listed,
+            mixed_years=_table(conn, MIXED_YEARS),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +33,7 @@ class TableSpec:
     page: int = 1
     break_after: int | None = None  # rows (after Total) printed before a page break
     continuation: str = "none"  # after the break: "none", "header" or "title" (title and header)
+    printed: dict[tuple[str, int], str] = field(default_factory=dict)  # (label, month) -> text printed instead
 
     @property
     def source_table(self) -> str:
@@ -40,6 +41,16 @@ class TableSpec:
 
     def totals(self) -> list[int]:
         return [sum(months[m] for _, months in self.rows) for m in range(12)]
+
+
+@dataclass
+class TextTableSpec:
+    """A `Cuadro No.` printed as plain lines under its title, with no header a reader knows (a weekly table, say)."""
+
+    number: int
+    subject: str
+    lines: list[str]
+    page: int = 1
 
 
 @dataclass
@@ -55,6 +66,7 @@ class DocumentSpec:
     charts: bool = True
     split_numbers: bool = True  # draw "1 ,071" as Excel's PDFs do
     pages: int = 0  # at least this many pages (0: as the tables need)
+    text_tables: list[TextTableSpec] = field(default_factory=list)
 
 
 def _figure(value: int | None) -> str:
@@ -126,8 +138,9 @@ def _draw_title(canvas, spec: DocumentSpec, table: TableSpec, y: float) -> float
     return y - _ROW_H - 4
 
 
-def _draw_rows(canvas, spec: DocumentSpec, rows, y: float) -> float:
+def _draw_rows(canvas, spec: DocumentSpec, rows, y: float, printed: dict | None = None) -> float:
     canvas.setFont("Helvetica", 7)
+    printed = printed or {}
     for label, months, total in rows:
         if spec.ruled:
             canvas.setLineWidth(0.3)
@@ -138,7 +151,7 @@ def _draw_rows(canvas, spec: DocumentSpec, rows, y: float) -> float:
         canvas.drawString(_LEFT + 3, y, label)
         _number(canvas, _figure(total), _cell_right(0) - 3, y, spec.split_numbers)
         for m, value in enumerate(months, start=1):
-            _number(canvas, _figure(value), _cell_right(m) - 3, y, spec.split_numbers)
+            _number(canvas, printed.get((label, m), _figure(value)), _cell_right(m) - 3, y, spec.split_numbers)
         y -= _ROW_H
     return y
 
@@ -213,7 +226,7 @@ def write_pdf(spec: DocumentSpec, path: Path, *, encrypt_password: str | None = 
                 _draw_rows(canvas, spec, lines[:cut], y)
                 pending.append((table, lines[cut:]))
                 break  # nothing follows a table broken at the bottom of its page
-            y = _draw_rows(canvas, spec, lines, y) - 6
+            y = _draw_rows(canvas, spec, lines, y, table.printed) - 6
             canvas.setFont("Helvetica", 6.5)
             if spec.cut_off and not prelim_done:
                 canvas.drawString(_LEFT, y, f"Cifras preliminares al {spec.cut_off.day} de "
@@ -228,6 +241,16 @@ def write_pdf(spec: DocumentSpec, path: Path, *, encrypt_password: str | None = 
             if spec.charts:
                 y = _draw_charts(canvas, spec, table, chart, y)
                 chart += 2
+        for text_table in [t for t in spec.text_tables if t.page == page]:
+            canvas.setFont("Helvetica-Bold", 6.5)
+            canvas.drawString(_LEFT, y, TITLE.format(number=text_table.number, subject=text_table.subject,
+                                                     year=spec.year))
+            y -= _ROW_H + 4
+            canvas.setFont("Helvetica", 7)
+            for line in text_table.lines:
+                canvas.drawString(_LEFT, y, line)
+                y -= _ROW_H
+            y -= 14
         canvas.showPage()
     canvas.save()
     return path
@@ -263,7 +286,8 @@ def write_html(spec: DocumentSpec, path: Path) -> Path:
         parts += [f"<th>{html.escape(h)}</th>" for h in (table.label_header, "Total", *MONTHS)]
         parts.append("</tr></thead><tbody>")
         for label, months, total in table_lines(spec, table):
-            cells = [label, _figure(total), *(_figure(v) for v in months)]
+            cells = [label, _figure(total), *(table.printed.get((label, m), _figure(v))
+                                              for m, v in enumerate(months, start=1))]
             parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
         parts.append("</tbody></table>")
         if spec.footnote and table.subject == COUNTRY_SUBJECT:
@@ -272,6 +296,9 @@ def write_html(spec: DocumentSpec, path: Path) -> Path:
         parts.append(f"<p>Cifras preliminares al {spec.cut_off.day} de "
                      f"{MONTH_NAMES[spec.cut_off.month - 1]} del {spec.cut_off.year} "
                      "sujetas a revisión y actualización.</p>")
+    for text_table in spec.text_tables:
+        title = TITLE.format(number=text_table.number, subject=text_table.subject, year=spec.year)
+        parts.append(f"<h3>{html.escape(title)}</h3>" + "".join(f"<p>{html.escape(t)}</p>" for t in text_table.lines))
     parts.append("</body></html>")
     path.write_text("".join(parts), encoding="utf-8")
     return path
@@ -341,3 +368,15 @@ def document_spec(year: int, *, seed: int = 0, style: str = "2023", months_repor
     return DocumentSpec(year, tables, months_reported=months_reported, cut_off=cut_off,
                         footnote=True, **printing)
 
+
+
+def flow_direction_spec(seed: int = 25) -> tuple[DocumentSpec, TableSpec]:
+    """A 2025 file to mid-year: the region, Género and country tables, and a fourth no parser knows,
+    `Cuadro No. 004 … POR SENTIDO DEL FLUJO` (label column `Sentido`: Sur - Norte, Norte - Sur)."""
+    spec = document_spec(2025, seed=seed, months_reported=6, charts=False)
+    spec.tables = [t for t in spec.tables if t.number != 4]
+    flow = TableSpec(4, "POR SENTIDO DEL FLUJO", "Sentido",
+                     [("Sur - Norte", [900, 700, 650, 400, 300, 120, 0, 0, 0, 0, 0, 0]),
+                      ("Norte - Sur", [0, 0, 150, 2_400, 4_900, 4_360, 0, 0, 0, 0, 0, 0])], page=2)
+    spec.tables.append(flow)
+    return spec, flow

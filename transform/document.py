@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from darien import contract
-from darien.contract import Batch
+from darien.contract import Batch, UnknownTable
 from darien.sniff import DOCUMENT_KINDS, HEAD_BYTES, sniff
 from transform.categories import category, condition_breakdown
 from transform.countries import MARKERS, normalise, split_marker
@@ -111,7 +111,7 @@ def summary_batch(data: bytes, printed: PrintedDocument, *, name: str, source_ur
                  reconciliation=checks[list(contract.RECONCILIATION_COLUMNS)].astype(
                      contract.RECONCILIATION_COLUMNS).reset_index(drop=True),
                  kind="pdf", source_kind="snm", modified_at=summary.modified_at,
-                 unknown_tables=[t.title for t in printed.tables])
+                 unknown=[_unknown(t) for t in printed.tables if t.label_header])
 
 
 def _screen(text: str, *, name: str, data: bytes, kind: str) -> None:
@@ -169,7 +169,7 @@ def build_batch(printed: PrintedDocument, *, name: str, kind: str, source_url: s
     for table in printed.tables:
         (known if table.kind and _breakdown(table) else unknown).append(table)
     for table in unknown:
-        log.warning("%s: skipped a table the parser does not know: %s", name, table.title)
+        log.warning("%s: skipped a table the parser does not know: %s", name, table.title)  # the worker's own log
     if not known:
         raise NoTableError(name, f"no recognised SNM table ({len(unknown)} unknown table(s), "
                                  f"{len(printed.lines)} lines of text)")
@@ -215,7 +215,14 @@ def build_batch(printed: PrintedDocument, *, name: str, kind: str, source_url: s
     return Batch(source_url=source_url, source_sha256=sha256, year=year, as_of=as_of,
                  preliminary=bool(cut_off is not None or last < 12), rows=rows_frame,
                  reconciliation=reconciliation, kind=kind, modified_at=printed.modified_at,
-                 unknown_tables=[t.title for t in unknown])
+                 unknown=[_unknown(t) for t in unknown])
+
+
+def _unknown(table: PrintedTable) -> UnknownTable:
+    """A printed table the parser does not know, as it travels in the batch: title, page, readable rows, lines."""
+    rows = [(r.label, r.total, *r.months) for r in table.rows]
+    first_page = table.rows[0].page if table.rows else table.page
+    return UnknownTable(table.title, min(first_page, table.page), rows, list(table.lines))
 
 
 def _record(year: int, month: int, breakdown: str, code: str, row: PrintedRow,

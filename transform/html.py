@@ -7,7 +7,7 @@ from collections.abc import Callable
 from transform.countries import normalise
 from transform.errors import UnreadableError
 from transform.tables import (
-    PrintedDocument, PrintedRow, PrintedTable, cell_value, is_cuadro_title, month_index,
+    PrintedDocument, PrintedRow, PrintedTable, cell_value, is_chart_title, is_cuadro_title, month_index,
 )
 
 _TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "li", "div", "span", "td", "th",
@@ -33,11 +33,14 @@ def _columns(cells: list[str]) -> dict[int, int] | None:
 
 
 def _table(element, title: str) -> PrintedTable | None:
-    table, columns = None, None
+    """The table under a header row it knows; a `Cuadro No.` titled table without one is kept
+    with its lines and no label header; None for any other table (layout, not figures)."""
+    table, columns, lines = None, None, [title] if title else []
     for tr in element.iter("tr"):
         cells = [_text(c) for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
         if not cells:
             continue
+        lines.append(" ".join(c for c in cells if c))
         if columns is None:
             if found := _columns(cells):
                 columns = found
@@ -45,9 +48,17 @@ def _table(element, title: str) -> PrintedTable | None:
             continue
         texts = {key: cells[i] if i < len(cells) else "" for i, key in columns.items()}
         values = {key: cell_value(text) if text.strip() else None for key, text in texts.items()}
-        if not cells[0] or not texts[0].strip() or any(isinstance(v, str) for v in values.values()):
-            continue  # a note or sub-heading inside the table, not a row
+        unread = sum(isinstance(v, str) for v in values.values())
+        if not cells[0] or not texts[0].strip() or unread:
+            # A note or sub-heading inside the table, not a row; a row of figures with a cell
+            # that is none makes the table one the parser cannot read.
+            table.unreadable |= bool(cells[0]) and 0 < unread and len(values) - unread >= 6
+            continue
         table.rows.append(PrintedRow(cells[0], values.get(0), [values.get(m) for m in range(1, 13)], 1))
+    if table is None and is_cuadro_title(title):
+        table = PrintedTable(title, "")
+    if table is not None:
+        table.lines = lines
     return table
 
 
@@ -79,6 +90,7 @@ def read_html(data: bytes, name: str, *, screen: Callable[[str], None] | None = 
     lines: list[str] = []
     tables: list[PrintedTable] = []
     title = ""
+    pending: PrintedTable | None = None  # a title no table has followed yet: its lines so far
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -88,15 +100,22 @@ def read_html(data: bytes, name: str, *, screen: Callable[[str], None] | None = 
             table = _table(element, own if is_cuadro_title(own) else title)
             if table is not None:
                 tables.append(table)
-            title = ""
+            title, pending = "", None
         elif element.tag in _TEXT_BLOCKS and not len(element.xpath("ancestor::table")):
             if element.tag == "div" and element.xpath(".//p|.//h1|.//h2|.//h3|.//h4|.//table|.//div"):
                 continue
             text = _text(element)
             if text:
                 lines.append(text)
-                if is_cuadro_title(text):
-                    title = text
+                if is_cuadro_title(text) or is_chart_title(text):
+                    if pending is not None:
+                        tables.append(pending)  # a title no table followed: kept with its lines
+                    pending = PrintedTable(text, "", lines=[text]) if is_cuadro_title(text) else None
+                    title = text if pending is not None else ""
+                elif pending is not None:
+                    pending.lines.append(text)
+    if pending is not None:
+        tables.append(pending)
     for table in tables:
         for row in table.rows:
             lines.append(" ".join([row.label, *(str(v) for v in row.months if v is not None)]))

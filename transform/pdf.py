@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from transform.errors import EncryptedError, ParseError, ParseMemoryError, UnreadableError
 from transform.tables import (
-    PrintedDocument, PrintedRow, PrintedTable, cell_value, is_cuadro_title, month_index,
+    PrintedDocument, PrintedRow, PrintedTable, cell_value, is_chart_title, is_cuadro_title, month_index,
 )
 from transform.countries import normalise
 
@@ -125,39 +125,92 @@ def _row(line: list[dict], columns: Columns, page: int) -> PrintedRow | None:
                       [values.get(m) for m in range(1, 13)], page)
 
 
+def _unreadable_row(line: list[dict], columns: Columns) -> bool:
+    """Whether the line is a table row with a cell the reader cannot read: a label, a Total and at
+    least as many number cells as a header has months, and one cell that is no number or `-`."""
+    found = line_cells(line, columns)
+    if found is None or not found[0] or 0 not in found[1]:
+        return False
+    values = [cell_value("".join(texts)) for texts in found[1].values()]
+    read = sum(not isinstance(v, str) for v in values)
+    return MIN_MONTH_HEADERS <= read < len(values)
+
+
+_TITLE_YEAR = re.compile(r"\bA[ÑN]O\s*:?\s*\d{4}\b", re.IGNORECASE)
+
+
+def _continues_title(text: str) -> bool:
+    """Whether a line under a `Cuadro No.` title may be more of the title: no Total, no figure (its year aside)."""
+    words = _TITLE_YEAR.sub("", text).split()
+    return not any(normalise(w) == "total" or not isinstance(cell_value(w), str) for w in words)
+
+
 class _Reader:
-    """Walks the lines of every page in order, opening, continuing and closing tables."""
+    """Walks the lines of every page in order, opening, continuing and closing tables.
+
+    Every `Cuadro No.` title makes a table: one that no header follows before the next title,
+    chart or page end is kept with its lines and no label header (the parser does not know it).
+    """
 
     def __init__(self) -> None:
         self.tables: list[PrintedTable] = []
         self.lines: list[str] = []
         self.current: tuple[PrintedTable, Columns] | None = None
         self.title: list[str] = []
+        self.title_open = False  # whether the next line may still be part of the title
+        self.pending: PrintedTable | None = None  # a title no header has opened yet
+        self.collecting: PrintedTable | None = None  # the table the lines go to, until a title, chart or page end
 
     def page(self, number: int, words: list[dict]) -> None:
         # A table still open at the bottom of the previous page may go on here, header or not.
         carried, self.current, self.title = self.current, None, []
+        self._end_lines()
         for line in word_lines(words):
             text = " ".join(w["text"] for w in line)
             self.lines.append(text)
+            kept = None  # the table this line was added to as a row
             header = _header(line)
             if header:
-                self._open(header, carried)
+                self._open(header, carried, number)
                 carried = None
             elif is_cuadro_title(text):
-                self.current, self.title, carried = None, [text], None
+                self._end_lines()
+                self.current, self.title, self.title_open, carried = None, [text], True, None
+                self.pending = self.collecting = PrintedTable(text, "", page=number)
+            elif is_chart_title(text):
+                self._end_lines()
+                self.current, self.title = None, []
             elif self.current or carried:
                 table, columns = self.current or carried
                 row = _row(line, columns, number)
                 if row:
                     self._append(table, row)
-                    self.current, carried = (table, columns), None
+                    self.current, carried, kept = (table, columns), None, table
+                elif _unreadable_row(line, columns):
+                    # Not the table's end: the table is one the parser cannot read, kept as printed.
+                    table.unreadable = True
+                    self.current, carried, kept = (table, columns), None, table
                 elif self.current:
                     self.current = None
-            elif self.title and len(self.title) < MAX_TITLE_LINES:
-                self.title.append(text)
+            elif self.title and self.title_open and len(self.title) < MAX_TITLE_LINES:
+                self.title_open = _continues_title(text)
+                if self.title_open:
+                    self.title.append(text)
+                    if self.pending:
+                        self.pending.title = " ".join(self.title)
+            if kept is not None and kept is not self.collecting:
+                kept.lines.append(text)
+            if self.collecting is not None:
+                self.collecting.lines.append(text)
+        self._end_lines()
 
-    def _open(self, header: tuple[str, Columns], carried) -> None:
+    def _end_lines(self) -> None:
+        """A title, chart or page end: the lines so far belong to no table any more; a pending title is a table."""
+        if self.pending is not None:
+            self.tables.append(self.pending)
+        self.pending = self.collecting = None
+
+    def _open(self, header: tuple[str, Columns], carried, number: int) -> None:
         label, columns = header
         title = " ".join(self.title)
         self.title = []
@@ -168,12 +221,18 @@ class _Reader:
                           and is_cuadro_title(title)), None)
         elif carried and normalise(carried[0].label_header) == normalise(label):
             table = carried[0]
-        elif self.tables and normalise(self.tables[-1].label_header) == normalise(label):
-            table = self.tables[-1]  # a header repeated without its title, after a page break
+        else:
+            # A header repeated without its title, after a page break: the last table opened by a header.
+            last = next((t for t in reversed(self.tables) if t.label_header), None)
+            if last is not None and normalise(last.label_header) == normalise(label):
+                table = last
+        lines = self.pending.lines if self.pending is not None and title else []
+        self.pending = None
         if table is None:
-            table = PrintedTable(title or f"(untitled table headed {label!r})", label)
+            table = PrintedTable(title or f"(untitled table headed {label!r})", label, page=number)
             self.tables.append(table)
-        self.current = (table, columns)
+        table.lines += lines
+        self.current, self.collecting = (table, columns), table
 
     @staticmethod
     def _append(table: PrintedTable, row: PrintedRow) -> None:

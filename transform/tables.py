@@ -21,6 +21,7 @@ _MONTH_NAMES = {name: i + 1 for i, name in enumerate((
     "septiembre", "octubre", "noviembre", "diciembre"))} | {"sept": 9, "set": 9, "setiembre": 9}
 _NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)$")
 _CUADRO = re.compile(r"Cuadro\s+No\.?\s*(\d+)", re.IGNORECASE)
+_CHART = re.compile(r"Gr[áa]fic[oa]\s+No\.?\s*\d+", re.IGNORECASE)
 
 
 @dataclass
@@ -35,11 +36,19 @@ class PrintedRow:
 
 @dataclass
 class PrintedTable:
-    """One table of a document: its title, label-column header and rows in print order."""
+    """One table of a document: its title, label-column header and rows in print order.
+
+    A `Cuadro No.` title that no header followed has label_header ''. `lines` are its text
+    lines from the title to the next title, chart or page end; `unreadable` says a row had a
+    cell the reader could not read.
+    """
 
     title: str
     label_header: str
     rows: list[PrintedRow] = field(default_factory=list)
+    page: int = 1
+    lines: list[str] = field(default_factory=list)
+    unreadable: bool = False
 
     @property
     def source_table(self) -> str:
@@ -49,6 +58,8 @@ class PrintedTable:
     @property
     def kind(self) -> str | None:
         """"region", "country", "condition" or "age_group"; None for a table this parser does not know."""
+        if self.unreadable:
+            return None
         kind = LABEL_HEADERS.get(normalise(self.label_header))
         title = normalise(self.title)
         if kind is None or not any(word in title for word in TITLE_SUBJECTS[kind]):
@@ -76,6 +87,11 @@ def cell_value(text: str) -> int | None | str:
 
 def is_cuadro_title(text: str) -> bool:
     return _CUADRO.search(text) is not None
+
+
+def is_chart_title(text: str) -> bool:
+    """A `Gráfico No.` line: a chart, which ends the lines of the table above it."""
+    return _CHART.search(text) is not None
 
 
 @dataclass
