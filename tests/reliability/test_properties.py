@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import HealthCheck, event, example, given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from darien.contract import BREAKDOWNS, UNMAPPED
 from darien.countries import ALIASES, country_codes
-from transform.categories import category
+from transform.categories import AGE_STATUS, REGIONS, SEX, SEX_AGE, category
 from transform.countries import country_code, split_marker
 from transform.tables import cell_value
 
@@ -114,17 +115,34 @@ def test_marker_splits_off_and_back(name, number, gap):
     assert split_marker(name) == (name.strip(), None)
 
 
+# Labels ending like a footnote marker, right or nearly so, besides any text.
+MARKED = st.builds(str.__add__, st.text(max_size=20),
+                   st.sampled_from(["(1)", " (12) ", "(1 )", "(x)", "(1", "1)", "()", "(١)"]))
+
+
 @MANY
-@given(st.text())
+@given(st.text() | MARKED)
 def test_split_marker_never_raises(label):
     name, marker = split_marker(label)
-    assert isinstance(name, str) and (marker is None or (marker[0], marker[-1]) == ("(", ")"))
+    if marker is None:
+        event("no marker")
+        assert name == label.strip()
+    else:
+        event("a marker")
+        assert re.fullmatch(r"\(\d+\)", marker) and name == label.rstrip().removesuffix(marker).strip()
+
+
+# SNM's country spellings, some with a character or two around them, besides any text.
+NEAR_COUNTRIES = st.builds(lambda before, alias, after: before + alias + after, st.sampled_from(["", " ", "x", "¿"]),
+                           st.sampled_from(sorted(ALIASES)), st.sampled_from(["", "  ", "s", " (1)", "-"]))
 
 
 @MANY
-@given(st.text())
+@given(st.text() | NEAR_COUNTRIES)
 def test_country_mapper_gives_a_code_or_unmapped(label):
-    assert country_code(label) in COUNTRIES | {UNMAPPED}
+    code = country_code(label)
+    event("unmapped" if code == UNMAPPED else "a code")
+    assert code in COUNTRIES | {UNMAPPED}
 
 
 def _strip_accents(text: str) -> str:
@@ -139,13 +157,20 @@ def test_country_spelling_variants_map_alike(alias, marker, spelling, padding):
     assert country_code(printed) == ALIASES[alias]
 
 
+# Each breakdown's printed labels (as their keys: case and accents do not matter to them).
+LABELS = {"region": sorted(REGIONS), "sex": sorted(SEX), "sex_age": sorted(SEX_AGE), "age_status": sorted(AGE_STATUS),
+          "age_group": ["0 - 05", "06-11", "78 y más", "60 +", "No especificado", "5 - 100"], "country": sorted(ALIASES)}
+PRINTED_LABELS = sorted({(breakdown, spelling) for breakdown, labels in LABELS.items() for label in labels
+                         for spelling in (label, label.upper(), f" {label.title()} ")})
+
+
 @MANY
-@given(st.sampled_from(sorted(set(BREAKDOWNS) - {"total"})), st.text(max_size=80))
-def test_category_is_allowed_or_unmapped(breakdown, label):
+@given(st.sampled_from(PRINTED_LABELS) | st.tuples(st.sampled_from(sorted(set(BREAKDOWNS) - {"total"})), st.text(max_size=80)))
+@example(("age_group", "60 +")).via("an open age group the contract does not list")
+def test_category_is_allowed_or_unmapped(case):
     # "total" rows never reach category(): the document's Total row is read apart.
+    breakdown, label = case
     found = category(breakdown, label)
+    event(f"{breakdown}: {'unmapped' if found == UNMAPPED else 'a category'}")
     allowed = BREAKDOWNS[breakdown]
-    if allowed is None:
-        assert found in COUNTRIES | {UNMAPPED}
-    else:
-        assert found in allowed or found == UNMAPPED
+    assert found in (COUNTRIES if allowed is None else set(allowed)) | {UNMAPPED}
