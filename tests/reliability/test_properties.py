@@ -69,17 +69,20 @@ def test_cell_value_never_raises_and_returns_text_it_cannot_read(text):
 
 @st.composite
 def comma_grouped(draw) -> tuple[str, int, bool]:
-    """A number's digits with commas slipped in: where SNM puts them, one of them moved, or anywhere.
+    """A number's digits with commas slipped in: where SNM puts them, one of them moved or missing, or anywhere.
 
     Returns the printed text, the number, and whether its commas are where SNM puts them.
     """
     number = draw(st.integers(0, 10**12))
     digits = str(number)
     right = [i for i in range(1, len(digits)) if (len(digits) - i) % 3 == 0]
-    way = draw(st.sampled_from(["where SNM puts them", "one moved", "anywhere"]))
+    way = draw(st.sampled_from(["where SNM puts them", "one moved", "one missing", "anywhere"]))
     if way == "one moved" and right:
         k = draw(st.integers(0, len(right) - 1))
         commas = sorted(right[:k] + [right[k] + draw(st.sampled_from([-1, 1]))] + right[k + 1:])
+    elif way == "one missing" and len(right) > 1:  # with one comma only, none left is a plain number
+        k = draw(st.integers(0, len(right) - 1))
+        commas = right[:k] + right[k + 1:]
     elif way == "anywhere":  # twice at one place, first or last too
         commas = sorted(draw(st.integers(0, len(digits))) for _ in range(draw(st.integers(1, 3))))
     else:
