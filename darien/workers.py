@@ -85,6 +85,13 @@ class WorkerPool:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the workers running now, sorted (none once the pool is closed)."""
+        with self._lock:
+            executor = self._executor
+        return sorted(getattr(executor, "_processes", None) or ())
+
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_start,
                                    initargs=(os.getpid(), self._initializer, self._initargs))

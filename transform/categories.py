@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from darien.contract import UNMAPPED
+from darien.contract import AGE_GROUPS, UNMAPPED
 from transform.countries import country_code, normalise
 
 REGIONS = {
@@ -36,15 +36,19 @@ def condition_breakdown(labels: list[str]) -> str | None:
 
 
 def age_group(label: str) -> str:
-    """`0 - 05` -> `00-05`, `78 y más` -> `78+`, `No especificado` -> `unknown`, else UNMAPPED."""
+    """`0 - 05` -> `00-05`, `78 y más` -> `78+`, `No especificado` -> `unknown`, else UNMAPPED.
+
+    A range or open group the contract does not list (`60 +`) is UNMAPPED too.
+    """
     key = normalise(label)
+    group = UNMAPPED
     if key in ("no especificado", "no especificada", "sin especificar"):
-        return "unknown"
-    if found := _AGE_RANGE.match(key):
-        return f"{int(found.group(1)):02d}-{int(found.group(2)):02d}"
-    if found := _AGE_OPEN.match(key):
-        return f"{int(found.group(1)):02d}+"
-    return UNMAPPED
+        group = "unknown"
+    elif found := _AGE_RANGE.match(key):
+        group = f"{int(found.group(1)):02d}-{int(found.group(2)):02d}"
+    elif found := _AGE_OPEN.match(key):
+        group = f"{int(found.group(1)):02d}+"
+    return group if group in AGE_GROUPS else UNMAPPED
 
 
 def category(breakdown: str, label: str) -> str:

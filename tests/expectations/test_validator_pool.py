@@ -19,8 +19,8 @@ def test_pool_judges_like_the_process_itself(tmp_path):
     dirs = {"gx_dir": tmp_path / "gx", "docs_dir": tmp_path / "docs"}
     with expectations.ValidatorPool(2, **dirs) as pool:
         verdicts = [f.result(timeout=180) for f in [pool.submit(good), pool.submit(bad)]]
-        modules = pool._executor.submit(eval, "sorted(__import__('sys').modules)").result()
-        workers = list(pool._executor._processes)
+        modules = pool.run(eval, "sorted(__import__('sys').modules)", name="modules").result(timeout=60)
+        workers = pool.pids
     local = expectations.validate(bad, **dirs)
     assert verdicts[0].success and not verdicts[1].success
     assert verdicts[1].failures == local.failures
@@ -39,12 +39,13 @@ def test_a_dead_validator_is_replaced_and_names_the_document(tmp_path):
     batch = region_2022()
     with expectations.ValidatorPool(1, gx_dir=tmp_path / "gx", docs_dir=tmp_path / "docs") as pool:
         assert pool.submit(batch).result(timeout=180).success  # the worker is up and warm
-        for pid in list(pool._executor._processes):
-            os.kill(pid, signal.SIGKILL)
+        [pid] = pool.pids
+        os.kill(pid, signal.SIGKILL)
         with pytest.raises(expectations.ValidationCrashed,
                            match="^IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf: the validator worker process died"):
             pool.submit(batch).result(timeout=60)
         assert pool.submit(batch).result(timeout=180).success
+        assert len(pool.pids) == 1 and pid not in pool.pids  # a new worker took the dead one's place
 
 
 @pytest.mark.slow

@@ -55,7 +55,7 @@ def test_condition_tables_follow_their_labels(labels, breakdown):
 
 @pytest.mark.parametrize("label,group", [
     ("0 - 05", "00-05"), ("06 - 11", "06-11"), ("72 - 77", "72-77"), ("78 y más", "78+"),
-    ("No especificado", "unknown"), ("Otros", UNMAPPED),
+    ("No especificado", "unknown"), ("Otros", UNMAPPED), ("60 +", UNMAPPED), ("01 - 02", UNMAPPED),
 ])
 def test_age_groups(label, group):
     assert age_group(label) == group

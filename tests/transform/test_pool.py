@@ -24,7 +24,7 @@ def test_pool_parses_like_the_process_itself(tmp_path):
         batches = [f.result() for f in futures[:2]]
         with pytest.raises(transform.NoTextError, match="^2.pdf: "):
             futures[2].result()
-        modules = pool._executor.submit(eval, "sorted(__import__('sys').modules)").result()
+        modules = pool.run(eval, "sorted(__import__('sys').modules)", name="modules").result(timeout=60)
     local = transform.parse_document(REAL_2022, source_url="https://snm.test/0.pdf")
     assert batches[0].rows.equals(local.rows) and batches[0].reconciliation.equals(local.reconciliation)
     assert batches[1].rows.persons[batches[1].rows.breakdown == "total"].sum() == 333_704
@@ -50,11 +50,12 @@ def test_a_dead_worker_is_replaced():
         pool.submit(REAL_2022).result()  # workers up and warm
         victim = pool.submit(REAL_2023)
         time.sleep(0.2)
-        for pid in list(pool._executor._processes):
-            os.kill(pid, signal.SIGKILL)
+        [pid] = pool.pids
+        os.kill(pid, signal.SIGKILL)
         with pytest.raises(transform.WorkerCrashed, match="worker process died"):
             victim.result(timeout=30)
         batch = pool.submit(REAL_2022).result(timeout=60)
+        assert len(pool.pids) == 1 and pid not in pool.pids  # a new worker took the dead one's place
     assert batch.year == 2022
 
 

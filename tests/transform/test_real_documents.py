@@ -2,12 +2,11 @@
 
 The golden files were written by the parser, then every row was compared with the text
 pdfplumber's extract_text() gives for the same line (label and all thirteen figures) and
-with the printed Total rows. Regenerate only on purpose: DARIEN_REGENERATE_GOLDEN=1.
+with the printed Total rows. Regenerate only on purpose: DARIEN_REGENERATE_GOLDEN=1 (tests/golden.py).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 import transform
 from darien import contract
+from tests import golden
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
 GOLDEN_COLUMNS = ["year", "month", "breakdown", "category", "label", "persons", "note",
@@ -39,9 +39,8 @@ def _golden_frame(batch: contract.Batch) -> pd.DataFrame:
 def test_rows_match_the_golden_csv(batches, year):
     path = GOLDEN / f"real_{year}.csv"
     got = _golden_frame(batches[year])
-    if os.environ.get("DARIEN_REGENERATE_GOLDEN"):
-        got.to_csv(path, index=False)
-        pytest.skip(f"regenerated {path.name}: check its diff against the PDF before committing")
+    if golden.regenerating("DARIEN_REGENERATE_GOLDEN"):
+        golden.rewrite({path: got.to_csv(index=False)})
     want = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert got.astype(object).fillna("").astype(str).to_dict("records") == want.to_dict("records")
 
