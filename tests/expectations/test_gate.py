@@ -103,6 +103,7 @@ def test_two_processes_share_one_fresh_context(tmp_path):
     assert len(list((tmp_path / "gx" / "expectations").glob("*.json"))) == len(SUITES)
 
 
+@pytest.mark.slow
 def test_an_unusable_gx_dir_is_one_line_naming_it(tmp_path):
     gx_dir = tmp_path / "gx"
     gx_dir.mkdir()

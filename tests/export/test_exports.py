@@ -34,6 +34,7 @@ def _plain(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(_value(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
 
 
+@pytest.mark.slow
 def test_the_data_package_validates_and_round_trips_to_the_warehouse_rows(engine, exported):
     from frictionless import Package, validate
 

@@ -83,6 +83,7 @@ def test_a_new_year_lacking_a_breakdown_the_year_before_had_is_warned_of(engine,
     assert missing_breakdown_warnings(engine, documents["2023"]) == []
 
 
+@pytest.mark.slow
 def test_the_same_version_again_finds_its_drift_already_recorded(engine, documents, tmp_path):
     june = documents["june"]
     assert not drift_recorded(engine, june)  # never processed: its drift is news

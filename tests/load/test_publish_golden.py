@@ -76,7 +76,7 @@ def _own_table_and_page(text: str) -> str:
 
 
 # make check publishes one sequence of each kind (order, re-parse, own table); make test all.
-IN_CHECK = ("prelim_final", "three_201", "reparsed_middle_back", "own_table_late_middle")
+IN_CHECK = ("prelim_final", "reparsed_middle_back", "own_table_late_middle")
 
 
 @pytest.mark.parametrize("name", [n if n in IN_CHECK else pytest.param(n, marks=pytest.mark.slow) for n in NAMES])

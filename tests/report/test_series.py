@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 import load
@@ -71,6 +72,7 @@ def test_the_series_artifact_carries_the_table_and_the_chart(republished, tmp_pa
     assert f"Chart file: `{chart.resolve()}` (annual transit by region since 2010)" in markdown
 
 
+@pytest.mark.slow
 def test_the_monthly_chart_keeps_a_place_for_months_without_figures(republished, batch_2023, tmp_path):
     load.publish(republished, batch_2023)
     wide, caption = report.news.monthly_by_region(republished)
