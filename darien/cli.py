@@ -170,14 +170,11 @@ def cmd_report(args) -> int:
     import report
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
-    engine = load.connect(cfg.warehouse)
-    try:
+    with load.connected(cfg.warehouse) as engine:
         if args.series:
             png, md = report.series.write(engine, Path(args.out))
         else:
             png, md = report.write(engine, Path(args.out), args.year)
-    finally:
-        engine.dispose()
     print(md.read_text(encoding="utf-8"))
     print(f"wrote {md} and {png}")
     return EXIT_OK
@@ -189,12 +186,9 @@ def cmd_status(args) -> int:
     import report
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
-    engine = load.connect(cfg.warehouse)
-    try:
+    with load.connected(cfg.warehouse) as engine:
         load.ensure_schema(engine)
         print(report.status(engine, present=extract.landing.listing(cfg.raw_dir)).markdown())
-    finally:
-        engine.dispose()
     return EXIT_OK
 
 
@@ -204,12 +198,9 @@ def cmd_verify(args) -> int:
     from darien.contract import published_name
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
-    engine = load.connect(cfg.warehouse)
-    try:
+    with load.connected(cfg.warehouse) as engine:
         load.ensure_schema(engine)
         versions = {row.sha256: row for row in load.ledger.kept(engine)}  # skipped and pruned: no file on purpose
-    finally:
-        engine.dispose()
     files = extract.landing.listing(cfg.raw_dir)
     bad = 0
     for sha256, row in versions.items():

@@ -133,7 +133,7 @@ def test_status_and_summary_lines_name_documents_as_published(capsys, tmp_path):
 
     import load
     from darien.contract import DocumentVersion
-    from flows.outcomes import DocumentOutcome, RunSummary
+    from flows.run import DocumentOutcome, RunSummary
 
     url = "https://www.migracion.gob.pa/wp-content/uploads/TR%C3%81NSITO_IRREGULAR_POR_DARI%C3%89N.pdf"
     warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
