@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.real_documents import pdf_archive
+from tests.real_documents import REAL_2022, REAL_2023, pdf_archive
 from tests.warehouse import pg_schema, query
 
 pytestmark = pytest.mark.slow
@@ -79,6 +79,13 @@ class Served:
                      in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") and r,
                      timeout, f"flow run {run_id}", every=1)
 
+    def task_runs(self, run_id: str) -> list[dict]:
+        """The flow run's task runs, once every one has ended."""
+        def ended():
+            runs = self.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}})
+            return all(r["state"]["type"] in ("COMPLETED", "FAILED") for r in runs) and runs
+        return _wait(ended, 60, f"the task runs of {run_id}")
+
     def artifacts(self, run_id: str) -> dict[str, str]:
         found = self.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
         return {a["key"]: a["data"] for a in found if a["key"]}
@@ -96,7 +103,7 @@ def served(tmp_path_factory):
            "DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp / 'scheduled' / 'warehouse.duckdb'}",
            # The nightly fires every minute; the scheduler and the runner look every 2 s.
            "DARIEN_NIGHTLY_CRON": "* * * * *", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-           "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+           "PREFECT_RUNNER_POLL_FREQUENCY": "2", "DARIEN_WORKERS": "2"}
     env.pop("PREFECT_API_URL", None)
     log = tmp / "server.log"
     with open(log, "w") as out:
@@ -181,19 +188,20 @@ def launched(served, tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("launched")
     with ExitStack() as stack:
         warehouses = {"nightly": f"duckdb:///{tmp / 'nightly.duckdb'}",
-                      "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}"}
+                      "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}",
+                      "nightly-operator": f"duckdb:///{tmp / 'operator.duckdb'}"}
         if any(item.get_closest_marker("postgres") for item in request.session.items
                if item.module is request.module):
             warehouses["nightly-postgres"] = stack.enter_context(pg_schema())
-        params = {"nightly": {}, "nightly-postgres": {},
+        params = {"nightly": {}, "nightly-postgres": {}, "nightly-operator": {"source": str(_operator_folder(tmp))},
                   "backfill": dict(from_year=2023, to_year=2023, source=str(served.source))}
         yield {name: (served.create_run(name.split("-")[0], warehouse=url, data_dir=str(tmp / name),
-                                        **params[name]), url)
+                                        **params[name]), url, params[name] | {"data_dir": str(tmp / name)})
                for name, url in warehouses.items()}
 
 
 def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, launched):
-    run_id, warehouse = launched["nightly"]
+    run_id, warehouse, _ = launched["nightly"]
 
     artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
@@ -213,7 +221,7 @@ def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, laun
 
 @pytest.mark.postgres
 def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, launched):
-    run_id, warehouse = launched["nightly-postgres"]
+    run_id, warehouse, _ = launched["nightly-postgres"]
 
     _completed_with_artifacts(served, served.finished(run_id))
 
@@ -221,12 +229,75 @@ def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, launche
 
 
 def test_a_backfill_run_from_the_server_publishes_the_years_asked(served, launched):
-    run_id, warehouse = launched["backfill"]
+    run_id, warehouse, _ = launched["backfill"]
 
     artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
     assert "| 2023 | loaded |" in artifacts["documents"]
     assert _totals(warehouse) == {2023: TOTALS[2023]}
+
+
+def _operator_folder(tmp: Path) -> Path:
+    """What an operator may find in a folder: the 2022 and 2023 PDFs, a CRLF-damaged one and one about something else."""
+    folder = tmp / "operator"
+    folder.mkdir()
+    for pdf in (REAL_2022, REAL_2023):
+        (folder / pdf.name).write_bytes(pdf.read_bytes())
+    # As SNM's August 2024 file reached a public repository: every LF turned into CRLF.
+    (folder / "Dar_update.pdf").write_bytes(REAL_2023.read_bytes().replace(b"\n", b"\r\n"))
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(folder / "minutes.pdf"))
+    canvas.drawString(72, 760, "Minutes of the board meeting, 3 March 2024.")
+    canvas.save()
+    return folder
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]
+
+
+@pytest.mark.prefect
+def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_published(served, launched):
+    run_id, warehouse, params = launched["nightly-operator"]
+    source = params["source"]
+
+    run = served.finished(run_id)
+    tasks = served.task_runs(run_id)
+
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    by_name = {t["name"]: t for t in tasks}
+    fetch = by_name[f"fetch {source}"]
+    assert {"prepare warehouse", f"discover {source}", "reload dimensions", "export", "checks", "retention",
+            "artifacts"} <= set(by_name)
+    for year, pdf in ((2022, REAL_2022), (2023, REAL_2023)):
+        parse, validate, publish = (by_name[f"parse {pdf.name}"], by_name[f"validate {year} · {pdf.name}"],
+                                    by_name[f"publish {year} · {pdf.name}"])
+        assert [t["state"]["name"] for t in (parse, validate, publish)] == ["Completed"] * 3
+        # Each stage lists the one before it among its inputs: fetch → parse → validate → publish.
+        for before, stage in ((fetch, parse), (parse, validate), (validate, publish)):
+            assert before["id"] in {i["id"] for inputs in stage["task_inputs"].values() for i in inputs}, stage
+    damaged = by_name["parse Dar_update.pdf"]
+    assert damaged["state"]["type"] == "FAILED"
+    assert damaged["state"]["message"].startswith("failed: Dar_update.pdf: no text in the document")
+    assert by_name["parse minutes.pdf"]["state"]["name"] == "Completed"
+    assert by_name["parse minutes.pdf"]["state"]["message"].startswith("skipped: minutes.pdf: ")
+    stages = sorted(t["name"].split(" ", 1)[0] for t in tasks if t["name"].split(" ", 1)[0] in
+                    ("parse", "validate", "publish", "quarantine"))
+    assert stages == ["parse"] * 4 + ["publish"] * 2 + ["validate"] * 2  # nothing after the damaged one's parse
+    assert _totals(warehouse) == TOTALS
+    # DARIEN_WORKERS=2: two documents are parsed side by side, and published one at a time.
+    parses = [t for t in tasks if t["name"].startswith("parse ")]
+    publishes = [t for t in tasks if t["name"].startswith("publish ")]
+    assert any(_overlap(a, b) for a in parses for b in parses if a is not b)
+    assert not _overlap(*publishes)
+
+    again = served.finished(served.create_run("nightly", warehouse=warehouse, **params))
+
+    assert again["state"]["type"] == "COMPLETED", again["state"]
+    # Nothing changed: the run-level tasks alone, and no exports written again.
+    assert sorted(t["name"] for t in served.task_runs(again["id"])) == sorted(
+        ["prepare warehouse", f"discover {source}", f"fetch {source}", "checks", "retention", "artifacts"])
 
 
 def test_the_scheduled_nightly_fires_and_completes(served):
