@@ -133,8 +133,16 @@ def cmd_backfill(args) -> int:
 
 
 def _call_flow(flow: Callable, **params):
-    """Run a flow and hand back its result, or raise the exception that failed it."""
-    state = flow(return_state=True, **params)
+    """Run a flow and hand back its result, or raise the exception that failed it.
+
+    Tagged as the deployments' runs are, so that the alert automations match it too.
+    """
+    from prefect import tags
+
+    from flows.alerts import TAG
+
+    with tags(TAG):
+        state = flow(return_state=True, **params)
     result = state.result(raise_on_failure=False)
     if isinstance(result, BaseException):
         raise result
@@ -227,15 +235,21 @@ def cmd_reprocess(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from flows.deployments import serve
+    from flows import alerts
+    from flows.deployments import nightly_schedule, serve
 
+    nightly_schedule(), alerts.webhook_url()  # a bad setting stops here, before the server is touched
+    print(alerts.configure(), flush=True)
     serve()
     return EXIT_OK
 
 
 def cmd_deploy(args) -> int:
-    from flows.deployments import register
+    from flows import alerts
+    from flows.deployments import nightly_schedule, register
 
+    nightly_schedule(), alerts.webhook_url()  # a bad setting stops here, before the server is touched
+    print(alerts.configure())
     for deployment_id in register(args.work_pool):
         print(f"registered deployment {deployment_id} for work pool {args.work_pool}")
     return EXIT_OK

@@ -33,7 +33,7 @@ import load
 import transform
 from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, published_name, shown_url
-from flows import progress
+from flows import alerts, progress
 from flows.run import DocumentOutcome, RunSummary, run_logger
 
 
@@ -106,6 +106,7 @@ def quarantine(shared: Shared, batch: Batch, verdict, name: str) -> DocumentOutc
                                   verdict.failures[0], docs_url=verdict.docs_url)
         record(shared.cfg, outcome, batch=batch, validation=verdict.summary)
     run_logger().error("%s quarantined in %s: %s", shown_url(batch.source_url), folder, verdict.failures[0])
+    alerts.announce_document(outcome)
     return outcome
 
 
@@ -237,6 +238,7 @@ def ended(cfg: Settings, outcome: DocumentOutcome):
     """Record a document that did not load, log its one-line reason, and end its stage Failed with it."""
     record(cfg, outcome)
     run_logger().error("%s: %s", outcome.status, outcome.reason)
+    alerts.announce_document(outcome)
     return Failed(message=f"{outcome.status}: {outcome.reason}", data=outcome)
 
 

@@ -24,12 +24,11 @@ from darien.config import Settings
 from darien.contract import DocumentVersion, shown_url
 from export import package
 from flows import artifacts as run_artifacts
+from flows.alerts import WARNING_EVENT
 from flows.run import DocumentOutcome, RunSummary, failed, run_logger
 from load import dimensions
 from operations import checks as source_checks
 from operations import retention as raw_retention
-
-WARNING_EVENT = "darien.run.warning"
 
 
 @task(name="prepare warehouse", task_run_name="prepare warehouse", cache_policy=NONE)

@@ -119,6 +119,19 @@ def test_an_invalid_nightly_cron_stops_serve_and_make_serve_with_exit_2_in_one_l
         assert err == "darien: DARIEN_NIGHTLY_CRON='61 * * * *' is not a cron expression (five fields, e.g. '0 2 * * *')\n"
 
 
+def test_an_alert_webhook_that_is_no_http_url_stops_serve_and_make_serve_with_exit_2_in_one_line(
+        capsys, monkeypatch):
+    monkeypatch.setenv("DARIEN_ALERT_WEBHOOK", "ftp://hooks.example.org/services/T000/secret")
+
+    code, _, err = run_cli(capsys, "serve")
+    server = subprocess.run([sys.executable, "-m", "flows.server"], capture_output=True, text=True, timeout=60)
+
+    for code, err in ((code, err), (server.returncode, server.stderr)):
+        assert code == 2
+        # The URL is a credential: its scheme and host only.
+        assert err == "darien: DARIEN_ALERT_WEBHOOK must be an http(s) URL, not 'ftp://hooks.example.org/…'\n"
+
+
 def test_the_nightly_runs_at_2_in_panama_unless_told(monkeypatch):
     from flows.deployments import nightly_schedule
 

@@ -91,9 +91,33 @@ class Served:
         return {a["key"]: a["data"] for a in found if a["key"]}
 
 
+ALERT_PATH = "/services/T000/B000/not-to-be-shown"  # the secret part of a Slack webhook URL
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """`python -m flows.server` on a free port with a PREFECT_HOME of its own, until the module ends."""
+def receiver():
+    """Where the module's alerts go: a webhook receiver on 127.0.0.1 (pytest-httpserver)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=_free_port(), threaded=True)
+    server.expect_request(ALERT_PATH, method="POST").respond_with_data("ok")
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def _messages(receiver) -> list[str]:
+    """The `text` of every alert received so far (each a JSON body, as Slack takes it)."""
+    return [request.get_json()["text"] for request, _ in receiver.log]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, receiver):
+    """`python -m flows.server` on a free port with a PREFECT_HOME of its own, until the module ends.
+
+    With DARIEN_ALERT_WEBHOOK set to the module's receiver: its runs' alerts go there.
+    """
     tmp = tmp_path_factory.mktemp("served")
     port = _free_port()
     samples = pdf_archive(tmp / "samples")  # the two real PDFs: 2022 final, 2023 preliminary
@@ -103,7 +127,8 @@ def served(tmp_path_factory):
            "DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp / 'scheduled' / 'warehouse.duckdb'}",
            # The nightly fires every minute; the scheduler and the runner look every 2 s.
            "DARIEN_NIGHTLY_CRON": "* * * * *", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-           "PREFECT_RUNNER_POLL_FREQUENCY": "2", "DARIEN_WORKERS": "2"}
+           "PREFECT_RUNNER_POLL_FREQUENCY": "2", "DARIEN_WORKERS": "2",
+           "DARIEN_ALERT_WEBHOOK": receiver.url_for(ALERT_PATH)}
     env.pop("PREFECT_API_URL", None)
     log = tmp / "server.log"
     with open(log, "w") as out:
@@ -111,6 +136,7 @@ def served(tmp_path_factory):
         proc = subprocess.Popen([sys.executable, "-m", "flows.server"], env=env, cwd=tmp,
                                 stdout=out, stderr=subprocess.STDOUT)
     server = Served(f"http://127.0.0.1:{port}/api", tmp / "scheduled", log, samples)
+    server.env = env
 
     def serving():
         assert proc.poll() is None, log.read_text()[-3000:]
@@ -318,6 +344,54 @@ def test_the_scheduled_nightly_fires_and_completes(served):
 
     _completed_with_artifacts(served, run)
     assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
+
+
+@pytest.mark.prefect
+def test_alerts_tell_of_a_failed_document_a_warning_and_a_failed_run_and_of_nothing_else(
+        served, launched, receiver, tmp_path):
+    operator, warehouse, _ = launched["nightly-operator"]
+    served.finished(operator)
+    # A run that fails nothing and warns of nothing: `darien run` on the module's server, its
+    # figures fresh enough for DARIEN_FRESHNESS_DAYS.
+    env = {**served.env, "PREFECT_API_URL": served.api, "DARIEN_FRESHNESS_DAYS": "100000"}
+    quiet = subprocess.run([BIN / "darien", "run", "--source", str(pdf_archive(tmp_path / "quiet")),
+                            "--warehouse", f"duckdb:///{tmp_path / 'quiet.duckdb'}", "--data-dir",
+                            str(tmp_path / "quiet-data")], env=env, capture_output=True, text=True, timeout=240)
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    quiet_run = re.search(r"Flow run '([\w-]+)' - Beginning flow run", quiet.stderr).group(1)
+    # A run that ends Failed: another process holds its warehouse's lock.
+    import load
+
+    with load.run_lock(warehouse):
+        locked = served.finished(served.create_run("nightly", warehouse=warehouse,
+                                                   data_dir=str(tmp_path / "locked")))
+    assert locked["state"]["type"] == "FAILED"
+    # Alerts arrive in the order their events do: once the locked run's has come, the quiet run's would have.
+    _wait(lambda: any(f"/runs/flow-run/{locked['id']}" in m for m in _messages(receiver)), 60, "the failed run's alert")
+
+    messages = _messages(receiver)
+    link = f"\n{served.api.removesuffix('/api')}/runs/flow-run/{operator}"  # PREFECT_UI_URL, set by flows.server
+    assert f"nightly run {served.get(f'/flow_runs/{operator}')['name']}: failed Dar_update.pdf (year unknown): " \
+           f"Dar_update.pdf: no text in the document" in "\n".join(messages)
+    assert [m for m in messages if m.endswith(link) and "failed Dar_update.pdf" in m]
+    assert [m for m in messages if m.endswith(link) and ": Warning (1 warning(s)): SNM's newest figures" in m]
+    assert [m for m in messages if f"/runs/flow-run/{locked['id']}" in m and ": Failed (WarehouseLocked: " in m]
+    assert not [m for m in messages if f" run {quiet_run}: " in m]
+    assert ALERT_PATH not in served.log.read_text()  # the URL is a credential: scheme and host only
+
+    # Served again without the variable, the automations and the block are gone.
+    env = {**served.env, "PREFECT_API_URL": served.api, "PREFECT_RUNNER_POLL_FREQUENCY": "3600"}
+    env.pop("DARIEN_ALERT_WEBHOOK")
+    again = subprocess.Popen([BIN / "darien", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    try:
+        said = next(line for line in again.stdout if line.startswith("alerts: "))
+        assert said == "alerts: none (DARIEN_ALERT_WEBHOOK is unset)\n"
+    finally:
+        again.terminate()
+        again.wait(timeout=60)
+    assert served.post("/automations/filter", {}) == []
+    assert [b["name"] for b in served.post("/block_documents/filter", {}) if b["name"] == "darien-alerts"] == []
 
 
 def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tmp_path):
