@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pandas as pd
+import pytest
 
 from darien import cli
 from tests.real_documents import pdf_archive
@@ -108,28 +109,23 @@ def test_run_with_a_broken_document_exits_3_and_names_it(prefect_harness, capsys
     assert "1 loaded" in out and "1 failed" in out
 
 
-def test_an_invalid_nightly_cron_stops_serve_and_make_serve_with_exit_2_in_one_line(capsys, monkeypatch):
-    monkeypatch.setenv("DARIEN_NIGHTLY_CRON", "61 * * * *")
+@pytest.mark.parametrize("variable, value, line", [
+    ("DARIEN_NIGHTLY_CRON", "61 * * * *",
+     "DARIEN_NIGHTLY_CRON='61 * * * *' is not a cron expression (five fields, e.g. '0 2 * * *')"),
+    # The webhook URL is a credential: shown as its scheme and host only.
+    ("DARIEN_ALERT_WEBHOOK", "ftp://hooks.example.org/services/T000/secret",
+     "DARIEN_ALERT_WEBHOOK must be an http(s) URL, not 'ftp://hooks.example.org/…'"),
+])
+def test_a_bad_serve_setting_stops_serve_and_make_serve_with_exit_2_in_one_line(
+        capsys, monkeypatch, variable, value, line):
+    monkeypatch.setenv(variable, value)
 
     code, _, err = run_cli(capsys, "serve")
     server = subprocess.run([sys.executable, "-m", "flows.server"], capture_output=True, text=True, timeout=60)
 
     for code, err in ((code, err), (server.returncode, server.stderr)):
         assert code == 2
-        assert err == "darien: DARIEN_NIGHTLY_CRON='61 * * * *' is not a cron expression (five fields, e.g. '0 2 * * *')\n"
-
-
-def test_an_alert_webhook_that_is_no_http_url_stops_serve_and_make_serve_with_exit_2_in_one_line(
-        capsys, monkeypatch):
-    monkeypatch.setenv("DARIEN_ALERT_WEBHOOK", "ftp://hooks.example.org/services/T000/secret")
-
-    code, _, err = run_cli(capsys, "serve")
-    server = subprocess.run([sys.executable, "-m", "flows.server"], capture_output=True, text=True, timeout=60)
-
-    for code, err in ((code, err), (server.returncode, server.stderr)):
-        assert code == 2
-        # The URL is a credential: its scheme and host only.
-        assert err == "darien: DARIEN_ALERT_WEBHOOK must be an http(s) URL, not 'ftp://hooks.example.org/…'\n"
+        assert err == f"darien: {line}\n"
 
 
 def test_the_nightly_runs_at_2_in_panama_unless_told(monkeypatch):
