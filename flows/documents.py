@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -27,7 +28,6 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import allow_failure, opaque
 
-import expectations
 import extract
 import load
 import transform
@@ -35,6 +35,9 @@ from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, published_name, shown_url
 from flows import alerts, progress
 from flows.run import DocumentOutcome, RunSummary, run_logger
+
+if TYPE_CHECKING:  # imported where a run has documents: it imports pandas (0.4 s), which a quiet nightly never needs
+    import expectations
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def parse(shared: Shared, row, name: str):
 @task(name="validate", task_run_name="validate {name}", cache_policy=NONE)
 def validate(shared: Shared, batch: Batch, accepted: bool, name: str):
     """Judge a batch in a validator worker: its Verdict, Failed naming the first failed expectation if the gate fails."""
+    import expectations
+
     with shared.writing:  # the warehouse is read and written by one document at a time
         previous = held_against(shared.cfg, batch)
     try:
@@ -100,6 +105,8 @@ def validate(shared: Shared, batch: Batch, accepted: bool, name: str):
 @task(name="quarantine", task_run_name="quarantine {name}", cache_policy=NONE)
 def quarantine(shared: Shared, batch: Batch, verdict, name: str) -> DocumentOutcome:
     """Keep a batch that failed the gate and its report aside, and mark it quarantined in the ledger."""
+    import expectations
+
     with shared.writing:
         folder = expectations.quarantine(batch, verdict, shared.cfg.quarantine_dir)
         outcome = DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
@@ -160,6 +167,8 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
     if not todo:
         return
     progress.expect(len(todo))
+    import expectations
+
     names = document_names(todo)
     n = max(1, cfg.workers)
     with transform.ParserPool(n, cfg.parse_timeout_s) as parsers, \
@@ -260,6 +269,8 @@ def held_against(cfg: Settings, batch: Batch):
         return None
     with load.connected(cfg.warehouse) as engine:
         before = load.previous_version(engine, batch.source_url, batch.source_sha256)
+    import expectations
+
     return None if before is None else expectations.year_totals(before)
 
 
