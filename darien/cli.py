@@ -133,8 +133,16 @@ def cmd_backfill(args) -> int:
 
 
 def _call_flow(flow: Callable, **params):
-    """Run a flow and hand back its result, or raise the exception that failed it."""
-    state = flow(return_state=True, **params)
+    """Run a flow and hand back its result, or raise the exception that failed it.
+
+    Tagged as the deployments' runs are, so that the alert automations match it too.
+    """
+    from prefect import tags
+
+    from flows.alerts import TAG
+
+    with tags(TAG):
+        state = flow(return_state=True, **params)
     result = state.result(raise_on_failure=False)
     if isinstance(result, BaseException):
         raise result
@@ -170,14 +178,11 @@ def cmd_report(args) -> int:
     import report
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
-    engine = load.connect(cfg.warehouse)
-    try:
+    with load.connected(cfg.warehouse) as engine:
         if args.series:
             png, md = report.series.write(engine, Path(args.out))
         else:
             png, md = report.write(engine, Path(args.out), args.year)
-    finally:
-        engine.dispose()
     print(md.read_text(encoding="utf-8"))
     print(f"wrote {md} and {png}")
     return EXIT_OK
@@ -189,12 +194,9 @@ def cmd_status(args) -> int:
     import report
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
-    engine = load.connect(cfg.warehouse)
-    try:
+    with load.connected(cfg.warehouse) as engine:
         load.ensure_schema(engine)
         print(report.status(engine, present=extract.landing.listing(cfg.raw_dir)).markdown())
-    finally:
-        engine.dispose()
     return EXIT_OK
 
 
@@ -204,12 +206,9 @@ def cmd_verify(args) -> int:
     from darien.contract import published_name
 
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
-    engine = load.connect(cfg.warehouse)
-    try:
+    with load.connected(cfg.warehouse) as engine:
         load.ensure_schema(engine)
         versions = {row.sha256: row for row in load.ledger.kept(engine)}  # skipped and pruned: no file on purpose
-    finally:
-        engine.dispose()
     files = extract.landing.listing(cfg.raw_dir)
     bad = 0
     for sha256, row in versions.items():
@@ -236,15 +235,21 @@ def cmd_reprocess(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from flows.deployments import serve
+    from flows import alerts
+    from flows.deployments import nightly_schedule, serve
 
+    nightly_schedule(), alerts.webhook_url()  # a bad setting stops here, before the server is touched
+    print(alerts.configure(), flush=True)
     serve()
     return EXIT_OK
 
 
 def cmd_deploy(args) -> int:
-    from flows.deployments import register
+    from flows import alerts
+    from flows.deployments import nightly_schedule, register
 
+    nightly_schedule(), alerts.webhook_url()  # a bad setting stops here, before the server is touched
+    print(alerts.configure())
     for deployment_id in register(args.work_pool):
         print(f"registered deployment {deployment_id} for work pool {args.work_pool}")
     return EXIT_OK

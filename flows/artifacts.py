@@ -13,7 +13,7 @@ import load
 import report
 from darien.config import Settings
 from darien.contract import shown_url
-from flows.outcomes import RunSummary
+from flows.run import RunSummary
 
 
 def documents_table(summary: RunSummary) -> str:
@@ -34,19 +34,16 @@ def documents_table(summary: RunSummary) -> str:
 
 def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
     """Attach the run's documents, the warehouse's state, the latest figures and the chart to the run."""
-    with load.kept_open(cfg.warehouse):  # one opening of a DuckDB file for the queries below
-        engine = load.connect(cfg.warehouse)
-        try:
-            state = report.status(engine, present=extract.landing.listing(cfg.raw_dir))
-            latest = report.latest_month(engine)
-            chart = cfg.data_dir / "reports" / "transit_by_region.png"
-            if summary.changed or not chart.exists():  # matplotlib alone costs a second
-                report.chart(engine, chart)
-            series = cfg.data_dir / "reports" / "series.png"
-            if summary.changed or not series.exists():  # the series since 2010, when the figures changed
-                publish_series(engine, series)
-        finally:
-            engine.dispose()
+    # kept_open: one opening of a DuckDB file for the queries below.
+    with load.kept_open(cfg.warehouse), load.connected(cfg.warehouse) as engine:
+        state = report.status(engine, present=extract.landing.listing(cfg.raw_dir))
+        latest = report.latest_month(engine)
+        chart = cfg.data_dir / "reports" / "transit_by_region.png"
+        if summary.changed or not chart.exists():  # matplotlib alone costs a second
+            report.chart(engine, chart)
+        series = cfg.data_dir / "reports" / "series.png"
+        if summary.changed or not series.exists():  # the series since 2010, when the figures changed
+            publish_series(engine, series)
     head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)
     create_markdown_artifact(key="documents", description="Documents of this run",
                              markdown=f"{head}\n\n{documents_table(summary)}")

@@ -6,8 +6,8 @@ from prefect import flow
 
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
-from flows import steps
-from flows.outcomes import RunSummary
+from flows import documents, tasks
+from flows.run import RunSummary, locked_run
 
 
 @flow(name="backfill", log_prints=True)
@@ -23,9 +23,11 @@ def backfill(
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
     years = range(from_year, to_year + 1)
 
-    def work(summary: RunSummary) -> None:
-        steps.crawl(cfg, summary)
-        todo = steps.pending(cfg, None if force else PIPELINE_VERSION, years)
-        steps.process(cfg, todo, summary, years)
+    def stages(summary: RunSummary) -> None:
+        tasks.prepare_warehouse(cfg)
+        fetched = tasks.crawl(cfg, summary)  # discover <source>, fetch <source>
+        todo = documents.pending(cfg, None if force else PIPELINE_VERSION, years)
+        documents.process(cfg, todo, summary, fetched, years)  # each: parse, validate, publish | quarantine
+        tasks.after_documents(cfg, summary)  # reload dimensions, export, checks, retention
 
-    return steps.locked_run(cfg, work)
+    return locked_run(cfg, stages)  # then artifacts

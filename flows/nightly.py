@@ -6,8 +6,8 @@ from prefect import flow
 
 from darien.config import settings
 from darien.contract import PIPELINE_VERSION
-from flows import steps
-from flows.outcomes import RunSummary
+from flows import documents, tasks
+from flows.run import RunSummary, locked_run
 
 
 @flow(name="nightly", log_prints=True)
@@ -15,8 +15,11 @@ def nightly(source: str | None = None, warehouse: str | None = None, data_dir: s
     """Fetch what changed on the sources and publish every new document version."""
     cfg = settings(sources=source, warehouse_url=warehouse, data_dir=data_dir)
 
-    def work(summary: RunSummary) -> None:
-        steps.crawl(cfg, summary)
-        steps.process(cfg, steps.pending(cfg, PIPELINE_VERSION), summary)
+    def stages(summary: RunSummary) -> None:
+        tasks.prepare_warehouse(cfg)
+        fetched = tasks.crawl(cfg, summary)  # discover <source>, fetch <source>
+        todo = documents.pending(cfg, PIPELINE_VERSION)
+        documents.process(cfg, todo, summary, fetched)  # each: parse, validate, publish | quarantine
+        tasks.after_documents(cfg, summary)  # reload dimensions, export, checks, retention
 
-    return steps.locked_run(cfg, work)
+    return locked_run(cfg, stages)  # then artifacts

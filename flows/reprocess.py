@@ -5,8 +5,8 @@ from __future__ import annotations
 from prefect import flow
 
 from darien.config import settings
-from flows import steps
-from flows.outcomes import RunSummary
+from flows import documents, tasks
+from flows.run import RunSummary, locked_run
 
 
 @flow(name="reprocess")
@@ -24,11 +24,13 @@ def reprocess(
     """
     cfg = settings(warehouse_url=warehouse, data_dir=data_dir)
 
-    def work(summary: RunSummary) -> None:
+    def stages(summary: RunSummary) -> None:
+        tasks.prepare_warehouse(cfg)
         if accept:
-            steps.accept(cfg, accept)
-        todo = steps.selected(cfg, [*(sha256 or []), *(accept or [])], quarantined)
+            documents.accept(cfg, accept)
+        todo = documents.selected(cfg, [*(sha256 or []), *(accept or [])], quarantined)
         summary.found = len(todo)
-        steps.process(cfg, todo, summary)
+        documents.process(cfg, todo, summary)  # no fetch: each chain starts at parse
+        tasks.after_documents(cfg, summary)  # reload dimensions, export, checks, retention
 
-    return steps.locked_run(cfg, work)
+    return locked_run(cfg, stages)  # then artifacts

@@ -24,8 +24,9 @@ HOST, PORT = os.environ.get("DARIEN_PREFECT_HOST", "127.0.0.1"), os.environ.get(
 def server_environment() -> dict[str, str]:
     """The environment of the server and of everything that talks to it."""
     api = f"http://{HOST}:{PORT}/api"
+    # PREFECT_UI_URL: the alerts' links to a run (without it the server renders them "None").
     env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_SERVER_UI_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+           "PREFECT_UI_URL": f"http://{HOST}:{PORT}", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     if os.environ.get("DARIEN_PREFECT_DB_URL"):
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = os.environ["DARIEN_PREFECT_DB_URL"]
     return env
@@ -45,11 +46,13 @@ def wait_until_healthy(api: str, timeout_s: float = 90) -> None:
 
 def main() -> int:
     from darien.config import ConfigError, settings
+    from flows.alerts import webhook_url
     from flows.deployments import nightly_schedule
 
     try:  # a bad setting stops here, in one line, before a server starts
         cfg = settings()
         schedule = nightly_schedule()
+        webhook_url()
     except ConfigError as err:
         print(f"darien: {err}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """Load: the warehouse schema, the document ledger, and the publish of validated batches.
 
-Public API: `connect`, `kept_open`, `ensure_schema`, `publish` (-> `LoadStats`), `previous_version`, `run_lock`, the
+Public API: `connect`, `connected`, `kept_open`, `ensure_schema`, `publish` (-> `LoadStats`), `previous_version`, `run_lock`, the
 `ledger` module, and the errors `WarehouseError` and `WarehouseLocked`.
 """
 
@@ -8,9 +8,9 @@ from load import ledger
 from load.lock import WarehouseLocked, run_lock
 from load.migrations import ensure_schema
 from load.publish import LoadStats, previous_version, publish
-from load.warehouse import WarehouseError, connect, kept_open, safe_url
+from load.warehouse import WarehouseError, connect, connected, kept_open, safe_url
 
 __all__ = [
-    "LoadStats", "WarehouseError", "WarehouseLocked", "connect", "ensure_schema", "kept_open",
+    "LoadStats", "WarehouseError", "WarehouseLocked", "connect", "connected", "ensure_schema", "kept_open",
     "ledger", "previous_version", "publish", "run_lock", "safe_url",
 ]

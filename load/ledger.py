@@ -140,19 +140,32 @@ def set_status(engine: sa.Engine | sa.Connection, url: str, sha256: str, status:
         _upsert(conn, url, sha256, {"first_seen_at": now, "last_checked_at": now}, changes)
 
 
-def mark_loaded(conn: sa.Connection, batch: Batch, pipeline_version: str, *,
-                validation: dict | None = None, docs_url: str | None = None,
-                only_if_changed: bool = False) -> None:
-    """Mark a published version loaded, with what its parse and validation said (`only_if_changed`: no write if it already is)."""
-    if only_if_changed:
-        row = conn.execute(sa.select(documents.c.status, documents.c.pipeline_version)
-                           .where(_key(batch.source_url, batch.source_sha256))).first()
-        if row is not None and tuple(row) == ("loaded", pipeline_version):
-            return
-    set_status(conn, batch.source_url, batch.source_sha256, "loaded",
-               pipeline_version=pipeline_version, validation=validation, docs_url=docs_url,
-               unknown_tables=batch.unknown_tables, year=batch.year, as_of=batch.as_of,
-               preliminary=batch.preliminary, modified_at=batch.modified_at)
+OUTCOMES = ("loaded", "quarantined", "failed", "skipped")
+
+
+def record_outcome(conn: sa.Connection, url: str, sha256: str, status: str, *,
+                   pipeline_version: str, reason: str | None = None, batch: Batch | None = None,
+                   validation: dict | None = None, docs_url: str | None = None) -> None:
+    """Record what a run did with one document version: loaded, quarantined, failed or skipped.
+
+    The one place a document's outcome is written. It takes a connection so that `publish`
+    records the load inside its own transaction: a kill before commit leaves nothing behind.
+    With `batch`, what the parse learnt (year, as_of, tables it did not recognise) is kept too.
+    """
+    if status not in OUTCOMES:
+        raise ValueError(f"{url}: {status!r} is no document outcome")
+    learnt = {} if batch is None else dict(
+        unknown_tables=batch.unknown_tables, year=batch.year, as_of=batch.as_of,
+        preliminary=batch.preliminary, modified_at=batch.modified_at)
+    set_status(conn, url, sha256, status, error=reason, pipeline_version=pipeline_version,
+               validation=validation, docs_url=docs_url, **learnt)
+
+
+def is_loaded(conn: sa.Connection, url: str, sha256: str, pipeline_version: str) -> bool:
+    """Whether this version is already recorded as loaded by `pipeline_version`."""
+    row = conn.execute(sa.select(documents.c.status, documents.c.pipeline_version)
+                       .where(_key(url, sha256))).first()
+    return row is not None and tuple(row) == ("loaded", pipeline_version)
 
 
 def last_load(conn: sa.Connection, sha256: str) -> sa.Row | None:

@@ -155,8 +155,8 @@ def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
     with engine.begin() as conn:
         earlier = ledger.last_load(conn, sha256)
         if earlier is not None and earlier.pipeline_version == pipeline_version:
-            ledger.mark_loaded(conn, batch, pipeline_version, validation=validation,
-                               docs_url=docs_url, only_if_changed=True)
+            if not ledger.is_loaded(conn, batch.source_url, sha256, pipeline_version):
+                _record_loaded(conn, batch, pipeline_version, validation, docs_url)
             return LoadStats(earlier.load_id, unchanged=size, noop=True)
         if conn.dialect.name == "postgresql":
             # The derivations join every version of the touched slices: let them hash in memory.
@@ -175,8 +175,14 @@ def _publish(engine: sa.Engine, batch: contract.Batch, flow_run_id: str | None,
             source_sha256=sha256, pipeline_version=pipeline_version, started_at=started,
             finished_at=datetime.now(timezone.utc), inserted=stats.inserted, updated=stats.updated,
             deleted=stats.deleted, unchanged=stats.unchanged, superseded=stats.superseded)
-        ledger.mark_loaded(conn, batch, pipeline_version, validation=validation, docs_url=docs_url)
+        _record_loaded(conn, batch, pipeline_version, validation, docs_url)
     return stats
+
+
+def _record_loaded(conn: sa.Connection, batch: contract.Batch, pipeline_version: str,
+                   validation: dict | None, docs_url: str | None) -> None:
+    ledger.record_outcome(conn, batch.source_url, batch.source_sha256, "loaded", batch=batch,
+                          pipeline_version=pipeline_version, validation=validation, docs_url=docs_url)
 
 
 def _publish_figures(conn: sa.Connection, f: ranking.Figures, frame: pd.DataFrame, batch: contract.Batch,

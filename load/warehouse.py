@@ -67,6 +67,16 @@ def connect(url: str) -> sa.Engine:
 
 
 @contextmanager
+def connected(url: str) -> Iterator[sa.Engine]:
+    """An engine on `url` (see `connect`) for the block, disposed after it."""
+    engine = connect(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def kept_open(url: str) -> Iterator[None]:
     """Keep a DuckDB file open for the block (no-op for other backends).
 
@@ -76,12 +86,8 @@ def kept_open(url: str) -> Iterator[None]:
     if duckdb_path(url) is None:
         yield
         return
-    engine = connect(url)
-    try:
-        with engine.connect():
-            yield
-    finally:
-        engine.dispose()
+    with connected(url) as engine, engine.connect():
+        yield
 
 
 def _describe(shown: str, err: Exception, password: str | None) -> str:

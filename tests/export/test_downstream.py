@@ -1,4 +1,4 @@
-"""after_publish end to end: exports written, warnings returned, put on the summary and announced."""
+"""The run's last steps end to end: exports written, warnings returned, put on the summary and announced."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import time
 import load
 from darien.config import settings
 from operations.retention import RetentionPolicy, prune, retention_policy
-from flows.downstream import after_publish, final_state
-from flows.outcomes import RunSummary
+from flows.run import RunSummary, final_state
+from flows.tasks import after_documents
 
 pytestmark = pytest.mark.prefect
 
 
-def test_after_publish_exports_and_warns_of_stale_figures(prefect_harness, duckdb_url, batch_2023, tmp_path):
+def test_the_last_steps_export_and_warn_of_stale_figures(prefect_harness, duckdb_url, batch_2023, tmp_path):
     cfg = settings(warehouse_url=duckdb_url, data_dir=str(tmp_path / "data"))
     engine = load.connect(cfg.warehouse)
     load.ensure_schema(engine)
@@ -24,13 +24,13 @@ def test_after_publish_exports_and_warns_of_stale_figures(prefect_harness, duckd
     engine.dispose()
     summary = RunSummary(warehouse=cfg.warehouse, listed={"https://example.org/idx": 0})
 
-    warnings = after_publish.fn(cfg, summary)
+    after_documents(cfg, summary)
+    warnings = summary.warnings
 
     assert (cfg.exports_dir / "datapackage.json").is_file()
     assert (cfg.exports_dir / "darien.duckdb").is_file()
     # The 2023 file is as of 31 August 2023: long past the 45-day limit by now.
     assert len(warnings) == 1 and "as of 2023-08-31" in warnings[0]
-    assert summary.warnings == warnings
     state = final_state(summary)
     assert state.name == "Warning" and state.result() is summary
     assert final_state(RunSummary(warehouse="x")).warnings == []

@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import pandas as pd
+import pytest
 
 from darien import cli
 from tests.real_documents import pdf_archive
@@ -113,15 +114,23 @@ def test_run_with_a_broken_document_exits_3_and_names_it(prefect_harness, capsys
 
 
 @pytest.mark.slow
-def test_an_invalid_nightly_cron_stops_serve_and_make_serve_with_exit_2_in_one_line(capsys, monkeypatch):
-    monkeypatch.setenv("DARIEN_NIGHTLY_CRON", "61 * * * *")
+@pytest.mark.parametrize("variable, value, line", [
+    ("DARIEN_NIGHTLY_CRON", "61 * * * *",
+     "DARIEN_NIGHTLY_CRON='61 * * * *' is not a cron expression (five fields, e.g. '0 2 * * *')"),
+    # The webhook URL is a credential: shown as its scheme and host only.
+    ("DARIEN_ALERT_WEBHOOK", "ftp://hooks.example.org/services/T000/secret",
+     "DARIEN_ALERT_WEBHOOK must be an http(s) URL, not 'ftp://hooks.example.org/…'"),
+])
+def test_a_bad_serve_setting_stops_serve_and_make_serve_with_exit_2_in_one_line(
+        capsys, monkeypatch, variable, value, line):
+    monkeypatch.setenv(variable, value)
 
     code, _, err = run_cli(capsys, "serve")
     server = subprocess.run([sys.executable, "-m", "flows.server"], capture_output=True, text=True, timeout=60)
 
     for code, err in ((code, err), (server.returncode, server.stderr)):
         assert code == 2
-        assert err == "darien: DARIEN_NIGHTLY_CRON='61 * * * *' is not a cron expression (five fields, e.g. '0 2 * * *')\n"
+        assert err == f"darien: {line}\n"
 
 
 def test_the_nightly_runs_at_2_in_panama_unless_told(monkeypatch):
@@ -138,7 +147,7 @@ def test_status_and_summary_lines_name_documents_as_published(capsys, tmp_path):
 
     import load
     from darien.contract import DocumentVersion
-    from flows.outcomes import DocumentOutcome, RunSummary
+    from flows.run import DocumentOutcome, RunSummary
 
     url = "https://www.migracion.gob.pa/wp-content/uploads/TR%C3%81NSITO_IRREGULAR_POR_DARI%C3%89N.pdf"
     warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"

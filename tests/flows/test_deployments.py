@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.real_documents import pdf_archive
+from tests.real_documents import REAL_2022, REAL_2023, pdf_archive
 from tests.warehouse import pg_schema, query
 
 pytestmark = pytest.mark.prefect
@@ -79,14 +79,45 @@ class Served:
                      in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") and r,
                      timeout, f"flow run {run_id}", every=1)
 
+    def task_runs(self, run_id: str) -> list[dict]:
+        """The flow run's task runs, once every one has ended."""
+        def ended():
+            runs = self.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}})
+            return all(r["state"]["type"] in ("COMPLETED", "FAILED") for r in runs) and runs
+        return _wait(ended, 60, f"the task runs of {run_id}")
+
     def artifacts(self, run_id: str) -> dict[str, str]:
         found = self.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
         return {a["key"]: a["data"] for a in found if a["key"]}
 
 
+ALERT_PATH = "/services/T000/B000/not-to-be-shown"  # the secret part of a Slack webhook URL
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """`python -m flows.server` on a free port with a PREFECT_HOME of its own, until the module ends."""
+def receiver():
+    """Where the module's alerts go: a webhook receiver on 127.0.0.1 (pytest-httpserver)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=_free_port(), threaded=True)
+    server.expect_request(ALERT_PATH, method="POST").respond_with_data("ok")
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def _messages(receiver) -> list[str]:
+    """The `text` of every alert received so far (each a JSON body, as Slack takes it)."""
+    return [request.get_json()["text"] for request, _ in receiver.log]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, receiver):
+    """`python -m flows.server` on a free port with a PREFECT_HOME of its own, until the module ends.
+
+    With DARIEN_ALERT_WEBHOOK set to the module's receiver: its runs' alerts go there.
+    """
     tmp = tmp_path_factory.mktemp("served")
     port = _free_port()
     samples = pdf_archive(tmp / "samples")  # the two real PDFs: 2022 final, 2023 preliminary
@@ -96,7 +127,8 @@ def served(tmp_path_factory):
            "DARIEN_WAREHOUSE_URL": f"duckdb:///{tmp / 'scheduled' / 'warehouse.duckdb'}",
            # The nightly fires every minute; the scheduler and the runner look every 2 s.
            "DARIEN_NIGHTLY_CRON": "* * * * *", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-           "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+           "PREFECT_RUNNER_POLL_FREQUENCY": "2", "DARIEN_WORKERS": "2",
+           "DARIEN_ALERT_WEBHOOK": receiver.url_for(ALERT_PATH)}
     env.pop("PREFECT_API_URL", None)
     log = tmp / "server.log"
     with open(log, "w") as out:
@@ -104,6 +136,7 @@ def served(tmp_path_factory):
         proc = subprocess.Popen([sys.executable, "-m", "flows.server"], env=env, cwd=tmp,
                                 stdout=out, stderr=subprocess.STDOUT)
     server = Served(f"http://127.0.0.1:{port}/api", tmp / "scheduled", log, samples)
+    server.env = env
 
     def serving():
         assert proc.poll() is None, log.read_text()[-3000:]
@@ -181,19 +214,20 @@ def launched(served, tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("launched")
     with ExitStack() as stack:
         warehouses = {"nightly": f"duckdb:///{tmp / 'nightly.duckdb'}",
-                      "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}"}
+                      "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}",
+                      "nightly-operator": f"duckdb:///{tmp / 'operator.duckdb'}"}
         if any(item.get_closest_marker("postgres") for item in request.session.items
                if item.module is request.module):
             warehouses["nightly-postgres"] = stack.enter_context(pg_schema())
-        params = {"nightly": {}, "nightly-postgres": {},
+        params = {"nightly": {}, "nightly-postgres": {}, "nightly-operator": {"source": str(_operator_folder(tmp))},
                   "backfill": dict(from_year=2023, to_year=2023, source=str(served.source))}
         yield {name: (served.create_run(name.split("-")[0], warehouse=url, data_dir=str(tmp / name),
-                                        **params[name]), url)
+                                        **params[name]), url, params[name] | {"data_dir": str(tmp / name)})
                for name, url in warehouses.items()}
 
 
 def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, launched):
-    run_id, warehouse = launched["nightly"]
+    run_id, warehouse, _ = launched["nightly"]
 
     artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
@@ -213,7 +247,7 @@ def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, laun
 
 @pytest.mark.postgres
 def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, launched):
-    run_id, warehouse = launched["nightly-postgres"]
+    run_id, warehouse, _ = launched["nightly-postgres"]
 
     _completed_with_artifacts(served, served.finished(run_id))
 
@@ -221,12 +255,75 @@ def test_a_nightly_run_from_the_server_publishes_into_postgresql(served, launche
 
 
 def test_a_backfill_run_from_the_server_publishes_the_years_asked(served, launched):
-    run_id, warehouse = launched["backfill"]
+    run_id, warehouse, _ = launched["backfill"]
 
     artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
     assert "| 2023 | loaded |" in artifacts["documents"]
     assert _totals(warehouse) == {2023: TOTALS[2023]}
+
+
+def _operator_folder(tmp: Path) -> Path:
+    """What an operator may find in a folder: the 2022 and 2023 PDFs, a CRLF-damaged one and one about something else."""
+    folder = tmp / "operator"
+    folder.mkdir()
+    for pdf in (REAL_2022, REAL_2023):
+        (folder / pdf.name).write_bytes(pdf.read_bytes())
+    # As SNM's August 2024 file reached a public repository: every LF turned into CRLF.
+    (folder / "Dar_update.pdf").write_bytes(REAL_2023.read_bytes().replace(b"\n", b"\r\n"))
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(str(folder / "minutes.pdf"))
+    canvas.drawString(72, 760, "Minutes of the board meeting, 3 March 2024.")
+    canvas.save()
+    return folder
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]
+
+
+@pytest.mark.prefect
+def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_published(served, launched):
+    run_id, warehouse, params = launched["nightly-operator"]
+    source = params["source"]
+
+    run = served.finished(run_id)
+    tasks = served.task_runs(run_id)
+
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    by_name = {t["name"]: t for t in tasks}
+    fetch = by_name[f"fetch {source}"]
+    assert {"prepare warehouse", f"discover {source}", "reload dimensions", "export", "checks", "retention",
+            "artifacts"} <= set(by_name)
+    for year, pdf in ((2022, REAL_2022), (2023, REAL_2023)):
+        parse, validate, publish = (by_name[f"parse {pdf.name}"], by_name[f"validate {year} · {pdf.name}"],
+                                    by_name[f"publish {year} · {pdf.name}"])
+        assert [t["state"]["name"] for t in (parse, validate, publish)] == ["Completed"] * 3
+        # Each stage lists the one before it among its inputs: fetch → parse → validate → publish.
+        for before, stage in ((fetch, parse), (parse, validate), (validate, publish)):
+            assert before["id"] in {i["id"] for inputs in stage["task_inputs"].values() for i in inputs}, stage
+    damaged = by_name["parse Dar_update.pdf"]
+    assert damaged["state"]["type"] == "FAILED"
+    assert damaged["state"]["message"].startswith("failed: Dar_update.pdf: no text in the document")
+    assert by_name["parse minutes.pdf"]["state"]["name"] == "Completed"
+    assert by_name["parse minutes.pdf"]["state"]["message"].startswith("skipped: minutes.pdf: ")
+    stages = sorted(t["name"].split(" ", 1)[0] for t in tasks if t["name"].split(" ", 1)[0] in
+                    ("parse", "validate", "publish", "quarantine"))
+    assert stages == ["parse"] * 4 + ["publish"] * 2 + ["validate"] * 2  # nothing after the damaged one's parse
+    assert _totals(warehouse) == TOTALS
+    # DARIEN_WORKERS=2: two documents are parsed side by side, and published one at a time.
+    parses = [t for t in tasks if t["name"].startswith("parse ")]
+    publishes = [t for t in tasks if t["name"].startswith("publish ")]
+    assert any(_overlap(a, b) for a in parses for b in parses if a is not b)
+    assert not _overlap(*publishes)
+
+    again = served.finished(served.create_run("nightly", warehouse=warehouse, **params))
+
+    assert again["state"]["type"] == "COMPLETED", again["state"]
+    # Nothing changed: the run-level tasks alone, and no exports written again.
+    assert sorted(t["name"] for t in served.task_runs(again["id"])) == sorted(
+        ["prepare warehouse", f"discover {source}", f"fetch {source}", "checks", "retention", "artifacts"])
 
 
 def test_the_scheduled_nightly_fires_and_completes(served):
@@ -247,6 +344,54 @@ def test_the_scheduled_nightly_fires_and_completes(served):
 
     _completed_with_artifacts(served, run)
     assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
+
+
+@pytest.mark.prefect
+def test_alerts_tell_of_a_failed_document_a_warning_and_a_failed_run_and_of_nothing_else(
+        served, launched, receiver, tmp_path):
+    operator, warehouse, _ = launched["nightly-operator"]
+    served.finished(operator)
+    # A run that fails nothing and warns of nothing: `darien run` on the module's server, its
+    # figures fresh enough for DARIEN_FRESHNESS_DAYS.
+    env = {**served.env, "PREFECT_API_URL": served.api, "DARIEN_FRESHNESS_DAYS": "100000"}
+    quiet = subprocess.run([BIN / "darien", "run", "--source", str(pdf_archive(tmp_path / "quiet")),
+                            "--warehouse", f"duckdb:///{tmp_path / 'quiet.duckdb'}", "--data-dir",
+                            str(tmp_path / "quiet-data")], env=env, capture_output=True, text=True, timeout=240)
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    quiet_run = re.search(r"Flow run '([\w-]+)' - Beginning flow run", quiet.stderr).group(1)
+    # A run that ends Failed: another process holds its warehouse's lock.
+    import load
+
+    with load.run_lock(warehouse):
+        locked = served.finished(served.create_run("nightly", warehouse=warehouse,
+                                                   data_dir=str(tmp_path / "locked")))
+    assert locked["state"]["type"] == "FAILED"
+    # Alerts arrive in the order their events do: once the locked run's has come, the quiet run's would have.
+    _wait(lambda: any(f"/runs/flow-run/{locked['id']}" in m for m in _messages(receiver)), 60, "the failed run's alert")
+
+    messages = _messages(receiver)
+    link = f"\n{served.api.removesuffix('/api')}/runs/flow-run/{operator}"  # PREFECT_UI_URL, set by flows.server
+    assert f"nightly run {served.get(f'/flow_runs/{operator}')['name']}: failed Dar_update.pdf (year unknown): " \
+           f"Dar_update.pdf: no text in the document" in "\n".join(messages)
+    assert [m for m in messages if m.endswith(link) and "failed Dar_update.pdf" in m]
+    assert [m for m in messages if m.endswith(link) and ": Warning (1 warning(s)): SNM's newest figures" in m]
+    assert [m for m in messages if f"/runs/flow-run/{locked['id']}" in m and ": Failed (WarehouseLocked: " in m]
+    assert not [m for m in messages if f" run {quiet_run}: " in m]
+    assert ALERT_PATH not in served.log.read_text()  # the URL is a credential: scheme and host only
+
+    # Served again without the variable, the automations and the block are gone.
+    env = {**served.env, "PREFECT_API_URL": served.api, "PREFECT_RUNNER_POLL_FREQUENCY": "3600"}
+    env.pop("DARIEN_ALERT_WEBHOOK")
+    again = subprocess.Popen([BIN / "darien", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    try:
+        said = next(line for line in again.stdout if line.startswith("alerts: "))
+        assert said == "alerts: none (DARIEN_ALERT_WEBHOOK is unset)\n"
+    finally:
+        again.terminate()
+        again.wait(timeout=60)
+    assert served.post("/automations/filter", {}) == []
+    assert [b["name"] for b in served.post("/block_documents/filter", {}) if b["name"] == "darien-alerts"] == []
 
 
 def test_a_process_worker_runs_a_backfill_from_the_work_pool(prefect_harness, tmp_path):

@@ -1,13 +1,15 @@
-"""What a run reports: each document's outcome, the run's summary, its log and its failed state."""
+"""The run frame every flow shares: the warehouse lock around its stages, its summary, and how it ends."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prefect import get_run_logger
 
 import load
+from darien.config import Settings
 from darien.contract import published_name
 
 
@@ -63,6 +65,38 @@ class RunSummary:
         return lines
 
 
+OPERATIONAL_ERRORS = (load.WarehouseLocked, load.WarehouseError)
+
+
+def locked_run(cfg: Settings, stages: Callable[[RunSummary], None]):
+    """Run a flow's `stages` under the warehouse lock, then attach its artifacts; the flow's final state.
+
+    The state is the summary (Completed), a Completed state named Warning when the checks warn,
+    or Failed in one line on an operational error (the lock held, the warehouse unreachable).
+    """
+    from flows import tasks
+
+    summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
+    try:
+        # kept_open: each task below connects on its own, without reading a DuckDB file anew.
+        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s), load.kept_open(cfg.warehouse):
+            stages(summary)
+    except OPERATIONAL_ERRORS as err:
+        return failed(err)
+    tasks.artifacts(cfg, summary)
+    return final_state(summary)
+
+
+def final_state(summary: RunSummary):
+    """The flow's return value: the summary, in a Completed state named "Warning" when there are warnings."""
+    if not summary.warnings:
+        return summary
+    from prefect.states import Completed
+
+    return Completed(name="Warning", message=f"{len(summary.warnings)} warning(s): {summary.warnings[0]}",
+                     data=summary)
+
+
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
     try:
         return get_run_logger()
@@ -70,11 +104,8 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
         return logging.getLogger("flows")
 
 
-OPERATIONAL_ERRORS = (load.WarehouseLocked, load.WarehouseError)
-
-
 def failed(err: Exception):
-    """End a flow run Failed with a one-line message (no traceback in the logs) carrying `err`."""
+    """End a flow run (or task run) Failed with a one-line message (no traceback in the logs) carrying `err`."""
     from prefect.states import Failed
 
     run_logger().error("%s", err)
