@@ -30,4 +30,4 @@ def backfill(
         documents.process(cfg, todo, summary, fetched, years)  # each: parse, validate, publish | quarantine
         tasks.after_documents(cfg, summary)  # reload dimensions, export, checks, retention
 
-    return locked_run(cfg, stages)  # then artifacts
+    return locked_run(cfg, stages, then=tasks.artifacts)

@@ -22,4 +22,4 @@ def nightly(source: str | None = None, warehouse: str | None = None, data_dir: s
         documents.process(cfg, todo, summary, fetched)  # each: parse, validate, publish | quarantine
         tasks.after_documents(cfg, summary)  # reload dimensions, export, checks, retention
 
-    return locked_run(cfg, stages)  # then artifacts
+    return locked_run(cfg, stages, then=tasks.artifacts)

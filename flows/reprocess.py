@@ -33,4 +33,4 @@ def reprocess(
         documents.process(cfg, todo, summary)  # no fetch: each chain starts at parse
         tasks.after_documents(cfg, summary)  # reload dimensions, export, checks, retention
 
-    return locked_run(cfg, stages)  # then artifacts
+    return locked_run(cfg, stages, then=tasks.artifacts)

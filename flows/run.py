@@ -68,14 +68,14 @@ class RunSummary:
 OPERATIONAL_ERRORS = (load.WarehouseLocked, load.WarehouseError)
 
 
-def locked_run(cfg: Settings, stages: Callable[[RunSummary], None]):
-    """Run a flow's `stages` under the warehouse lock, then attach its artifacts; the flow's final state.
+def locked_run(cfg: Settings, stages: Callable[[RunSummary], None],
+               then: Callable[[Settings, RunSummary], None]):
+    """Run a flow's `stages` under the warehouse lock, `then` its last step (the artifacts) after it;
+    the flow's final state.
 
     The state is the summary (Completed), a Completed state named Warning when the checks warn,
     or Failed in one line on an operational error (the lock held, the warehouse unreachable).
     """
-    from flows import tasks
-
     summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
     try:
         # kept_open: each task below connects on its own, without reading a DuckDB file anew.
@@ -83,7 +83,7 @@ def locked_run(cfg: Settings, stages: Callable[[RunSummary], None]):
             stages(summary)
     except OPERATIONAL_ERRORS as err:
         return failed(err)
-    tasks.artifacts(cfg, summary)
+    then(cfg, summary)
     return final_state(summary)
 
 
