@@ -83,7 +83,8 @@ class Served:
         """The flow run's task runs, once every one has ended."""
         def ended():
             runs = self.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}})
-            return all(r["state"]["type"] in ("COMPLETED", "FAILED") for r in runs) and runs
+            # A task run's state may still be unset (None) just after its flow run ended.
+            return all(r["state"] and r["state"]["type"] in ("COMPLETED", "FAILED") for r in runs) and runs
         return _wait(ended, 60, f"the task runs of {run_id}")
 
     def artifacts(self, run_id: str) -> dict[str, str]:
