@@ -17,68 +17,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict
 from pathlib import Path
 
 from bench.cases import FULL, QUICK, flow_cases, parse_case, publish_cases, scale_cases
-from bench.harness import PYTHON, ROOT, Row, bench_environ, fmt, machine, table, without_darien
+from bench.harness import ROOT, Row, bench_environ, fmt, machine, table, without_darien
+from flows.server import PrefectServer
 from tests.postgres import chosen_postgres
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-
-
-# ------------------------------------------------------------------ Prefect server
-
-class PrefectServer:
-    """One Prefect server on 127.0.0.1 for the whole bench run: every flow subprocess talks to it.
-
-    Entering launches it and returns at once, so a quick run overlaps its start with the
-    in-process cases; `ready()` waits for its health check.
-    """
-
-    def __init__(self, home: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.env = {**without_darien(os.environ), "PREFECT_HOME": str(home),
-                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                    "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
-                    "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> "PrefectServer":
-        prefect = str(Path(PYTHON).with_name("prefect"))
-        self.proc = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port",
-                                      str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        return self
-
-    def ready(self) -> "PrefectServer":
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/health", timeout=2):
-                    return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"prefect server exited with {self.proc.returncode}") from None
-                time.sleep(0.5)
-        raise RuntimeError("prefect server did not answer /api/health within 90 s")
-
-    def __exit__(self, *exc) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)  # the server's own process group (start_new_session)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, 9)
-                self.proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     with chosen_postgres() as postgres, bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
         print(f"PostgreSQL: {postgres}", flush=True)
         work = Path(tmp)
-        with PrefectServer(work / "prefect") as server:
+        # One Prefect server for the whole run: every flow subprocess talks to it. Launched
+        # here, it starts while a quick run's in-process cases run.
+        server_env = {**without_darien(os.environ), "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        with PrefectServer(home=work / "prefect", env=server_env, quiet=True) as server:
             if not p.quick and args.only in (None, "flows"):
                 server.ready()  # its start-up would otherwise disturb the timings of a full run
             steps = {"parse": lambda: [parse_case(p)],
