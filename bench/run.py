@@ -3,8 +3,9 @@
     python -m bench.run           full run; exits 1 when a goal is missed
     python -m bench.run --quick   a few documents, 20,000 rows, one repetition; judges nothing
 
-Prints one table and writes bench/results.json. The cases are in bench/cases.py, the timing,
-memory and table in bench/harness.py; bench/README.md keeps the history of past runs.
+Prints one table, then the cost of each step of a publish (bench/profile_publish.py), and writes
+bench/results.json. The cases are in bench/cases.py, the timing, memory and table in
+bench/harness.py; bench/README.md keeps the history of past runs.
 
 The caller's DARIEN_* variables never reach a case: each runs with SETTINGS and a data folder
 and warehouse of its own under a temporary folder. The one input read from the environment
@@ -23,6 +24,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from bench import profile_publish
 from bench.cases import FULL, QUICK, flow_cases, parse_case, publish_cases, scale_cases
 from bench.harness import ROOT, Row, bench_environ, fmt, machine, table, without_darien
 from flows.server import PrefectServer
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     p = QUICK if args.quick else FULL
     started = time.perf_counter()
     rows: list[Row] = []
+    publish_steps: dict = {}
     with chosen_postgres() as postgres, bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
         print(f"PostgreSQL: {postgres}", flush=True)
         work = Path(tmp)
@@ -60,17 +63,26 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(row)
                     print(f"  {row.case}: {row.ratio:.2f}× ({fmt(row.baseline_s)} → {fmt(row.case_s)})",
                           flush=True)
+                if group == "publish":  # one publish and republish more, its steps timed (not judged)
+                    publish_steps = profile_publish.on_both(p.rows, work)
     print()
     print(table(rows))
     for row in rows:
         if row.note:
             print(f"  {row.case}: {row.note}")
+    if publish_steps:
+        print(f"\nEach step of one publish of {p.rows:,} rows, then of the same figures in a newer document"
+              " (one run each; python -m bench.profile_publish adds the slowest statements):\n")
+        print(profile_publish.steps_table(publish_steps))
     info = machine()
     print(f"\n{info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB, Python {info['python']}; "
           f"{'quick' if p.quick else 'full'} run in {time.perf_counter() - started:.0f} s. "
           "Seconds are medians; backfill and nightly run without the crawler's 1 s/request pacing.")
+    steps = {db: {what: {"total_s": total, **measured} for what, (total, measured, _) in runs.items()}
+             for db, runs in publish_steps.items()}
     args.results.write_text(json.dumps({"mode": "quick" if p.quick else "full", "machine": info,
-                                   "rows": [asdict(r) for r in rows]}, indent=1, ensure_ascii=False))
+                                        "rows": [asdict(r) for r in rows], "publish_steps": steps},
+                                       indent=1, ensure_ascii=False))
     missed = [r.case for r in rows if r.passed is False]
     if missed and not p.quick:
         print(f"goals missed: {', '.join(missed)}", file=sys.stderr)
