@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["bare"]:
         return bare()
     if argv[:1] == ["darien"]:
-        from darien.cli import main as darien
+        from cli import main as darien
 
         return darien(argv[1:])
     print(f"bench.driver: unknown command {argv[:1]}; use 'darien ...' or 'bare'", file=sys.stderr)

@@ -3,8 +3,9 @@
     python -m bench.run           full run; exits 1 when a goal is missed
     python -m bench.run --quick   a few documents, 20,000 rows, one repetition; judges nothing
 
-Prints one table and writes bench/results.json. The cases are in bench/cases.py, the timing,
-memory and table in bench/harness.py; bench/README.md keeps the history of past runs.
+Prints one table, then the cost of each step of a publish (bench/profile_publish.py), and writes
+bench/results.json. The cases are in bench/cases.py, the timing, memory and table in
+bench/harness.py; bench/README.md keeps the history of past runs.
 
 The caller's DARIEN_* variables never reach a case: each runs with SETTINGS and a data folder
 and warehouse of its own under a temporary folder. The one input read from the environment
@@ -17,68 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict
 from pathlib import Path
 
+from bench import profile_publish
 from bench.cases import FULL, QUICK, flow_cases, parse_case, publish_cases, scale_cases
-from bench.harness import PYTHON, ROOT, Row, bench_environ, fmt, machine, table, without_darien
+from bench.harness import ROOT, Row, bench_environ, fmt, machine, table, without_darien
+from flows.server import PrefectServer
 from tests.postgres import chosen_postgres
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-
-
-# ------------------------------------------------------------------ Prefect server
-
-class PrefectServer:
-    """One Prefect server on 127.0.0.1 for the whole bench run: every flow subprocess talks to it.
-
-    Entering launches it and returns at once, so a quick run overlaps its start with the
-    in-process cases; `ready()` waits for its health check.
-    """
-
-    def __init__(self, home: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.env = {**without_darien(os.environ), "PREFECT_HOME": str(home),
-                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                    "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
-                    "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> "PrefectServer":
-        prefect = str(Path(PYTHON).with_name("prefect"))
-        self.proc = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port",
-                                      str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        return self
-
-    def ready(self) -> "PrefectServer":
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/health", timeout=2):
-                    return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"prefect server exited with {self.proc.returncode}") from None
-                time.sleep(0.5)
-        raise RuntimeError("prefect server did not answer /api/health within 90 s")
-
-    def __exit__(self, *exc) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)  # the server's own process group (start_new_session)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, 9)
-                self.proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,10 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     p = QUICK if args.quick else FULL
     started = time.perf_counter()
     rows: list[Row] = []
+    publish_steps: dict = {}
     with chosen_postgres() as postgres, bench_environ(), tempfile.TemporaryDirectory(prefix="darien-bench-") as tmp:
         print(f"PostgreSQL: {postgres}", flush=True)
         work = Path(tmp)
-        with PrefectServer(work / "prefect") as server:
+        # One Prefect server for the whole run: every flow subprocess talks to it. Launched
+        # here, it starts while a quick run's in-process cases run.
+        server_env = {**without_darien(os.environ), "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        with PrefectServer(home=work / "prefect", env=server_env, quiet=True) as server:
             if not p.quick and args.only in (None, "flows"):
                 server.ready()  # its start-up would otherwise disturb the timings of a full run
             steps = {"parse": lambda: [parse_case(p)],
@@ -107,17 +63,26 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(row)
                     print(f"  {row.case}: {row.ratio:.2f}× ({fmt(row.baseline_s)} → {fmt(row.case_s)})",
                           flush=True)
+                if group == "publish":  # one publish and republish more, its steps timed (not judged)
+                    publish_steps = profile_publish.on_both(p.rows, work)
     print()
     print(table(rows))
     for row in rows:
         if row.note:
             print(f"  {row.case}: {row.note}")
+    if publish_steps:
+        print(f"\nEach step of one publish of {p.rows:,} rows, then of the same figures in a newer document"
+              " (one run each; python -m bench.profile_publish adds the slowest statements):\n")
+        print(profile_publish.steps_table(publish_steps))
     info = machine()
     print(f"\n{info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB, Python {info['python']}; "
           f"{'quick' if p.quick else 'full'} run in {time.perf_counter() - started:.0f} s. "
           "Seconds are medians; backfill and nightly run without the crawler's 1 s/request pacing.")
+    steps = {db: {what: {"total_s": total, **measured} for what, (total, measured, _) in runs.items()}
+             for db, runs in publish_steps.items()}
     args.results.write_text(json.dumps({"mode": "quick" if p.quick else "full", "machine": info,
-                                   "rows": [asdict(r) for r in rows]}, indent=1, ensure_ascii=False))
+                                        "rows": [asdict(r) for r in rows], "publish_steps": steps},
+                                       indent=1, ensure_ascii=False))
     missed = [r.case for r in rows if r.passed is False]
     if missed and not p.quick:
         print(f"goals missed: {', '.join(missed)}", file=sys.stderr)

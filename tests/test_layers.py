@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("darien", "extract", "transform", "expectations", "load", "report", "export", "operations", "flows")
+PACKAGES = ("darien", "extract", "transform", "expectations", "load", "report", "export", "operations", "flows",
+            "cli")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -28,17 +29,18 @@ def test_the_import_contract_is_kept():
     assert "Contracts: 3 kept, 0 broken." in done.stdout
 
 
-def test_an_upward_import_inside_a_function_breaks_the_floors(tmp_path):
-    """A copy of the packages, one ground module importing a flow inside a function: the contract fails on that line."""
+@pytest.mark.parametrize("floor,above", [("darien", "flows.nightly"), ("flows", "cli")])
+def test_an_upward_import_inside_a_function_breaks_the_floors(tmp_path, floor, above):
+    """A copy of the packages, one module importing a floor above its own inside a function: the contract fails on that line."""
     for name in PACKAGES:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "darien" / "upward.py").write_text(
-        '"""A deliberate violation."""\n\n\ndef start() -> None:\n    from flows import nightly\n\n    nightly.nightly()\n')
+    (tmp_path / floor / "upward.py").write_text(
+        f'"""A deliberate violation."""\n\n\ndef start() -> None:\n    import {above}\n\n    return {above}\n')
     done = lint_imports(tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "darien is not allowed to import flows:" in done.stdout
-    assert "darien.upward -> flows.nightly (l.5)" in done.stdout
+    assert f"{floor} is not allowed to import {above.split('.')[0]}:" in done.stdout
+    assert f"{floor}.upward -> {above} (l.5)" in done.stdout
     assert "Contracts: 2 kept, 1 broken." in done.stdout
 
 

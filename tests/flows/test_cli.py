@@ -13,7 +13,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from darien import cli
+import cli
 from tests.real_documents import pdf_archive
 from tests.warehouse import query
 

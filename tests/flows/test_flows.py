@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
+import cli
 import load
 import report
-from darien import cli
 from flows.backfill import backfill
 from tests.real_documents import pdf_archive
 from tests.snm_documents import document_spec, write_pdf

@@ -14,10 +14,10 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
+import cli
 import load
 from tests import snm_documents as snm
 from tests.real_documents import REAL_2022
-from darien import cli
 from darien.contract import PIPELINE_VERSION
 from tests.warehouse import query
 

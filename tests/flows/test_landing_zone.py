@@ -13,8 +13,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
+import cli
 from tests.real_documents import REAL_2022, REAL_2023
-from darien import cli
 from tests.warehouse import query
 
 pytestmark = pytest.mark.prefect

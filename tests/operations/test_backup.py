@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import load
-from darien import backup_cli
+from cli import backup as backup_command
 from operations.backup import BackupError, backup
 
 
@@ -25,7 +25,7 @@ def test_backup_opens_and_equals_the_source(duckdb_url, batch_2023, tmp_path, ca
     load.publish(engine, batch_2023)
     engine.dispose()
     parser = argparse.ArgumentParser()
-    backup_cli.add_parser(parser.add_subparsers())
+    backup_command.add_parser(parser.add_subparsers())
     args = parser.parse_args(["backup", "--warehouse", duckdb_url, "--data-dir", str(tmp_path / "data")])
 
     assert args.func(args) == 0

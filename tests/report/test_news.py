@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+import cli
 import load
 import report
-from darien import cli
 from tests.load.test_sources import SNM_URL, snm_2022
 from tests.republication import NAT, RAW_URL
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+import cli
 import load
 import report
-from darien import cli
 from flows.artifacts import series_markdown
 
 # The re-publication's README (../shared/snm/republications/README.md): its annual totals.

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from darien import backup_cli
+from cli import backup
 from darien.config import ConfigError, settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 75
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the nightly and backfill deployments to PREFECT_API_URL")
     serve.set_defaults(func=cmd_serve)
 
-    backup_cli.add_parser(sub)
+    backup.add_parser(sub)
 
     deploy = sub.add_parser("deploy", help="register the deployments for the workers of a Prefect work pool")
     deploy.add_argument("--work-pool", required=True, help="a process work pool on PREFECT_API_URL's server")
@@ -292,6 +292,3 @@ def exit_code(err: BaseException) -> int:
         return EXIT_LOCKED
     return EXIT_FAILED
 
-
-if __name__ == "__main__":
-    sys.exit(main())

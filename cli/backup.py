@@ -1,4 +1,4 @@
-"""`darien backup`: the command, for darien/cli.py to register (`backup_cli.add_parser(sub)`)."""
+"""`darien backup`: the command, for cli/__init__.py to register (`backup.add_parser(sub)`)."""
 
 from __future__ import annotations
 
