@@ -12,8 +12,10 @@ import extract
 import load
 import report
 from darien.config import Settings
-from darien.contract import shown_url
+from darien.contract import published_name, shown_url
 from flows.run import RunSummary
+from operations.unknown_tables import kept_paths
+from report.status import unknown_table_markdown
 
 
 def documents_table(summary: RunSummary) -> str:
@@ -32,11 +34,21 @@ def documents_table(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
+def unknown_tables(cfg: Settings, summary: RunSummary) -> str:
+    """The tables the parser does not know in the run's documents: each one's title, where its rows are kept, and its rows."""
+    parts = []
+    for o in summary.outcomes:
+        titles, with_rows = [t.title for t in o.unknown], [bool(t.rows) for t in o.unknown]
+        for table, path in zip(o.unknown, kept_paths(cfg.data_dir, o.sha256 or "", titles, with_rows)):
+            parts.append(f"**{published_name(o.url)}: {table.title}** (`{path}`)\n\n{unknown_table_markdown(table)}")
+    return "\n\n".join(["### Tables the parser does not know", *parts]) if parts else ""
+
+
 def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
     """Attach the run's documents, the warehouse's state, the latest figures and the chart to the run."""
     # kept_open: one opening of a DuckDB file for the queries below.
     with load.kept_open(cfg.warehouse), load.connected(cfg.warehouse) as engine:
-        state = report.status(engine, present=extract.landing.listing(cfg.raw_dir))
+        state = report.status(engine, present=extract.landing.listing(cfg.raw_dir), data_dir=cfg.data_dir)
         latest = report.latest_month(engine)
         chart = cfg.data_dir / "reports" / "transit_by_region.png"
         if summary.changed or not chart.exists():  # matplotlib alone costs a second
@@ -46,7 +58,7 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
             publish_series(engine, series)
     head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)
     create_markdown_artifact(key="documents", description="Documents of this run",
-                             markdown=f"{head}\n\n{documents_table(summary)}")
+                             markdown=f"{head}\n\n{documents_table(summary)}\n\n{unknown_tables(cfg, summary)}".rstrip())
     create_markdown_artifact(key="warehouse-status", description="Loads, freshness and quarantine",
                              markdown=state.markdown())
     create_markdown_artifact(key="latest-figures", description="The newest month by region and country",

@@ -6,6 +6,9 @@ long-lived worker processes (the parsers import neither Prefect nor Great Expect
 validators no Prefect); their tasks wait on the pools. Every ledger write and every publish
 happens one at a time under the run's write lock, as a warehouse has one writer.
 
+Layout drift (a table the parser does not know, a breakdown a new version no longer gives) is a
+run warning in the run that first processes a version, and only listed in the log after.
+
 `DARIEN_WORKERS` documents are in flight at once, on Prefect's ThreadPoolTaskRunner. A
 document's next stage is submitted only once its previous one Completed, so a document that
 fails at a stage runs no later one and the others go on.
@@ -35,6 +38,8 @@ from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, published_name, shown_url
 from flows import alerts, progress
 from flows.run import DocumentOutcome, RunSummary, run_logger
+from load import drift
+from operations.unknown_tables import keep_unknown_tables
 
 if TYPE_CHECKING:  # imported where a run has documents: it imports pandas (0.4 s), which a quiet nightly never needs
     import expectations
@@ -81,6 +86,8 @@ def parse(shared: Shared, row, name: str):
         return Completed(message=f"outside the years {shared.years[0]}–{shared.years[-1]}: "
                                  f"{years_of(batch)}", data=None)
     batch.first_seen_at = row.first_seen_at
+    if batch.unknown:  # its printed rows, for a person to read before the parser knows the table
+        keep_unknown_tables(cfg.data_dir, batch.source_sha256, batch.unknown)
     return batch
 
 
@@ -108,11 +115,15 @@ def quarantine(shared: Shared, batch: Batch, verdict, name: str) -> DocumentOutc
     import expectations
 
     with shared.writing:
+        with load.connected(shared.cfg.warehouse) as engine:
+            lines, warn = layout_drift(engine, batch, publishing=False)
         folder = expectations.quarantine(batch, verdict, shared.cfg.quarantine_dir)
         outcome = DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
-                                  verdict.failures[0], docs_url=verdict.docs_url)
+                                  verdict.failures[0], docs_url=verdict.docs_url, unknown=batch.unknown,
+                                  warnings=lines if warn else [])
         record(shared.cfg, outcome, batch=batch, validation=verdict.summary)
     run_logger().error("%s quarantined in %s: %s", shown_url(batch.source_url), folder, verdict.failures[0])
+    log_drift(lines, warn)
     alerts.announce_document(outcome)
     return outcome
 
@@ -129,6 +140,8 @@ def publish(shared: Shared, batch: Batch, verdict, name: str):
         for attempt in (1, 2):
             try:
                 with load.connected(cfg.warehouse) as engine:
+                    # Before publishing, which writes what drift compares with: the ledger's record, the slices.
+                    lines, warn = layout_drift(engine, batch, publishing=True)
                     stats = load.publish(engine, batch, flow_run_id=shared.run_id,
                                          validation=verdict.summary, docs_url=verdict.docs_url)
                 break
@@ -138,6 +151,7 @@ def publish(shared: Shared, batch: Batch, verdict, name: str):
                                                       "failed", str(err)))
                 run_logger().warning("%s; publishing again in 2 s", err)
                 time.sleep(2)
+    log_drift(lines, warn)
     for accepted in verdict.summary.get("accepted", []):  # an operator's --accept: named in the run
         run_logger().warning("%s published as accepted (sha256 %s): %s", shown_url(batch.source_url),
                              batch.source_sha256[:12], accepted)
@@ -146,7 +160,30 @@ def publish(shared: Shared, batch: Batch, verdict, name: str):
         run_logger().warning("%s: %s%s", shown_url(batch.source_url), verdict.warnings[0], more)
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "loaded",
                            inserted=stats.inserted, updated=stats.updated, deleted=stats.deleted,
-                           docs_url=verdict.docs_url)
+                           docs_url=verdict.docs_url, unknown=batch.unknown, warnings=lines if warn else [])
+
+
+def layout_drift(engine, batch: Batch, *, publishing: bool) -> tuple[list[str], bool]:
+    """A version's layout drift, a line each: the tables the parser does not know and, before a publish,
+    the breakdowns its year's SNM figures have that it lacks; and whether this run warns of them.
+
+    Only the run that first processes a version warns; a later one (a reprocess, a forced backfill, a
+    new pipeline version) finds its unknown tables in the ledger and lists them. Call it before the
+    version's outcome is recorded.
+    """
+    lines = drift.unknown_table_warnings(batch)
+    if publishing:  # [] for the re-publication's R data and annual-only documents
+        lines += drift.missing_breakdown_warnings(engine, batch)
+    return lines, bool(lines) and not drift.drift_recorded(engine, batch)
+
+
+def log_drift(lines: list[str], warn: bool) -> None:
+    """Log a version's layout drift in the run: as warnings in the first run of the version, at INFO after."""
+    for line in lines:
+        if warn:
+            run_logger().warning(line)
+        else:
+            run_logger().info("%s (recorded for this version before: not warned of again)", line)
 
 
 # The chains.
@@ -214,7 +251,9 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
                 ends[i] = result
                 progress.advance(names[row.url, row.sha256])
                 start_next()
-    summary.outcomes += [ends[i] for i in sorted(ends) if ends[i] is not None]
+    outcomes = [ends[i] for i in sorted(ends) if ends[i] is not None]
+    summary.outcomes += outcomes
+    summary.warnings += [line for outcome in outcomes for line in outcome.warnings]  # layout drift, first
 
 
 def document_names(rows: list) -> dict[tuple[str, str], str]:

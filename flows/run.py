@@ -10,7 +10,7 @@ from prefect import get_run_logger
 
 import load
 from darien.config import Settings
-from darien.contract import published_name
+from darien.contract import UnknownTable, published_name
 
 
 @dataclass
@@ -26,6 +26,8 @@ class DocumentOutcome:
     updated: int = 0
     deleted: int = 0
     docs_url: str | None = None
+    unknown: list[UnknownTable] = field(default_factory=list)  # its tables the parser does not know, as printed
+    warnings: list[str] = field(default_factory=list)  # its layout drift, in the run that first processed it
 
 
 @dataclass

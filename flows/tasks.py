@@ -108,6 +108,8 @@ def after_documents(cfg: Settings, summary: RunSummary) -> None:
         reload_dimensions(cfg)
         export(cfg)
     summary.warnings.extend(checks(cfg, summary.listed))
+    if summary.warnings:  # the documents' layout drift and the checks' warnings
+        announce(summary.warnings)
     retention(cfg)
 
 
@@ -144,16 +146,14 @@ def checks(cfg: Settings, listed: dict[str, int]) -> list[str]:
             warnings += source_checks.silent_source_warnings(listed, load.ledger.known_count_by_source(engine))
     for line in revisions:  # the re-publication against SNM's preliminary figures: expected, listed
         run_logger().info(line)
-    if warnings:
-        _announce(warnings)
     return warnings
 
 
-def _announce(warnings: list[str]) -> None:
+def announce(warnings: list[str]) -> None:
     """A markdown artifact and an event per run with warnings, for an automation to alert on."""
     from prefect.events import emit_event
 
-    create_markdown_artifact(key="warnings", description="Freshness and published-figure warnings",
+    create_markdown_artifact(key="warnings", description="Layout drift, freshness and published-figure warnings",
                              markdown="\n".join(f"- {w}" for w in warnings))
     emit_event(event=WARNING_EVENT, resource={"prefect.resource.id": "darien.warehouse"},
                payload={"warnings": warnings})

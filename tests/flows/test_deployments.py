@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests import snm_documents as snm
 from tests.real_documents import REAL_2022, REAL_2023, pdf_archive
 from tests.warehouse import pg_schema, query
 
@@ -216,11 +217,13 @@ def launched(served, tmp_path_factory, request):
     with ExitStack() as stack:
         warehouses = {"nightly": f"duckdb:///{tmp / 'nightly.duckdb'}",
                       "backfill": f"duckdb:///{tmp / 'backfill.duckdb'}",
-                      "nightly-operator": f"duckdb:///{tmp / 'operator.duckdb'}"}
+                      "nightly-operator": f"duckdb:///{tmp / 'operator.duckdb'}",
+                      "nightly-drift": f"duckdb:///{tmp / 'drift.duckdb'}"}
         if any(item.get_closest_marker("postgres") for item in request.session.items
                if item.module is request.module):
             warehouses["nightly-postgres"] = stack.enter_context(pg_schema())
         params = {"nightly": {}, "nightly-postgres": {}, "nightly-operator": {"source": str(_operator_folder(tmp))},
+                  "nightly-drift": {"source": str(_drift_folder(tmp))},
                   "backfill": dict(from_year=2023, to_year=2023, source=str(served.source))}
         yield {name: (served.create_run(name.split("-")[0], warehouse=url, data_dir=str(tmp / name),
                                         **params[name]), url, params[name] | {"data_dir": str(tmp / name)})
@@ -277,6 +280,14 @@ def _operator_folder(tmp: Path) -> Path:
     canvas = Canvas(str(folder / "minutes.pdf"))
     canvas.drawString(72, 760, "Minutes of the board meeting, 3 March 2024.")
     canvas.save()
+    return folder
+
+
+def _drift_folder(tmp: Path) -> Path:
+    """A 2025 SNM-like file with a fourth table no parser knows (`Cuadro No. 004 … POR SENTIDO DEL FLUJO`)."""
+    folder = tmp / "drift"
+    folder.mkdir()
+    snm.write_pdf(snm.flow_direction_spec()[0], folder / "IRREGULARES-POR-DARIEN-JUNIO.pdf")
     return folder
 
 
@@ -352,6 +363,7 @@ def test_alerts_tell_of_a_failed_document_a_warning_and_a_failed_run_and_of_noth
         served, launched, receiver, tmp_path):
     operator, warehouse, _ = launched["nightly-operator"]
     served.finished(operator)
+    drift = served.finished(launched["nightly-drift"][0])["id"]
     # A run that fails nothing and warns of nothing: `darien run` on the module's server, its
     # figures fresh enough for DARIEN_FRESHNESS_DAYS.
     env = {**served.env, "PREFECT_API_URL": served.api, "DARIEN_FRESHNESS_DAYS": "100000"}
@@ -377,6 +389,10 @@ def test_alerts_tell_of_a_failed_document_a_warning_and_a_failed_run_and_of_noth
     assert [m for m in messages if m.endswith(link) and "failed Dar_update.pdf" in m]
     assert [m for m in messages if m.endswith(link) and ": Warning (1 warning(s)): SNM's newest figures" in m]
     assert [m for m in messages if f"/runs/flow-run/{locked['id']}" in m and ": Failed (WarehouseLocked: " in m]
+    # A table the parser does not know: the run's first warning, its alert naming the table.
+    title = snm.TITLE.format(number=4, subject="POR SENTIDO DEL FLUJO", year=2025)
+    assert [m for m in messages if f"/runs/flow-run/{drift}" in m and " warning(s)): IRREGULARES-POR-DARIEN-JUNIO.pdf: "
+            f"a table the parser does not know: {title} (rows: Sur - Norte, Norte - Sur)" in m]
     assert not [m for m in messages if f" run {quiet_run}: " in m]
     assert ALERT_PATH not in served.log.read_text()  # the URL is a credential: scheme and host only
 
