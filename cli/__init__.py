@@ -196,7 +196,7 @@ def cmd_status(args) -> int:
     cfg = settings(warehouse_url=args.warehouse, data_dir=args.data_dir)
     with load.connected(cfg.warehouse) as engine:
         load.ensure_schema(engine)
-        print(report.status(engine, present=extract.landing.listing(cfg.raw_dir)).markdown())
+        print(report.status(engine, present=extract.landing.listing(cfg.raw_dir), data_dir=cfg.data_dir).markdown())
     return EXIT_OK
 
 
