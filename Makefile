@@ -21,12 +21,13 @@ run: setup
 	$(BIN)/darien run --source $(SOURCE)
 
 # Tests run in TEST_WORKERS processes (pytest-xdist): most of their time is spent waiting on
-# Prefect servers, worker pools and databases, so three overlap well on two cores. A module's
-# tests that share a module-scoped fixture (a served Prefect server, a run) stay on one worker,
-# which builds it once (loadgroup: tests/conftest.py names the groups); the rest spread one by one.
+# Prefect servers, worker pools and databases, so three overlap well on two cores. Tests spread
+# one by one (--dist load): pytest-xdist 3.8's loadgroup does nothing under pytest 9, which no
+# longer reads the node id xdist rewrites, and loadscope would put the served module's ~8 minutes
+# and more on one worker.
 TEST_WORKERS ?= 3
 test: setup
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # The inner loop: every test that needs no PostgreSQL, no Prefect server and no long wait.
 # Both servers point at a closed port, so a test that needs one and lacks its marker fails
@@ -34,7 +35,7 @@ test: setup
 CLOSED := 127.0.0.1:9
 check: setup
 	DARIEN_TEST_PG=postgresql+psycopg://postgres@$(CLOSED)/test PREFECT_API_URL=http://$(CLOSED)/api \
-	  $(BIN)/pytest -n 2 --dist loadgroup -m "not postgres and not prefect and not slow" $(PYTEST_ARGS)
+	  $(BIN)/pytest -n 2 --dist load -m "not postgres and not prefect and not slow" $(PYTEST_ARGS)
 
 serve: setup
 	DARIEN_SOURCE_URL='$(SOURCE)' $(BIN)/python -m flows.server

@@ -39,7 +39,6 @@ def pytest_report_header(config):
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """A test that uses a server's fixture without the server's marker is an error, not a hang."""
     unmarked = sorted(
@@ -50,29 +49,6 @@ def pytest_collection_modifyitems(config, items):
     )
     if unmarked:
         raise pytest.UsageError("; ".join(unmarked))
-    for item in items:
-        group = shared_fixture_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-# Session fixtures dear enough that their tests should share one worker (a whole darien run).
-SHARED_SESSION_FIXTURES = ("clean_run",)
-
-
-def shared_fixture_group(item) -> str | None:
-    """The pytest-xdist group of a test that shares a dear fixture: `make test` (--dist loadgroup)
-    runs a group on one worker, which builds the fixture once; other tests spread one by one."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    for name in SHARED_SESSION_FIXTURES:
-        if name in info.name2fixturedefs:
-            return name
-    if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-        return item.module.__name__
-    return None
-
 
 
 @pytest.fixture
