@@ -113,6 +113,11 @@ def _kill_postmaster(data: Path) -> None:
             time.sleep(0.1)
 
 
+def _reachable_by_others(path: Path) -> bool:
+    """True when every folder from / down to `path` lets others through (o+x)."""
+    return all(folder.stat().st_mode & 0o001 for folder in [path, *path.parents])
+
+
 class PrivatePostgres:
     """A PostgreSQL server of the session's own, in a temporary directory (see the module's doc)."""
 
@@ -129,6 +134,12 @@ class PrivatePostgres:
 
             entry = pwd.getpwnam(self.user)
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
+            if not _reachable_by_others(self.bin):  # a checkout under a private folder (mktemp -d)
+                # The wheel's layout, as the binaries' RPATH ($ORIGIN/../../../pgserver.libs) needs it.
+                wheel = self.bin.parents[2]
+                for part in ("pgserver/pginstall", "pgserver.libs"):
+                    shutil.copytree(wheel / part, self.dir / "wheel" / part, symlinks=True)
+                self.bin = self.dir / "wheel" / "pgserver" / "pginstall" / "bin"
 
     def _run(self, program: str, *args: str) -> None:
         result = subprocess.run([str(self.bin / program), *args], user=self.user, capture_output=True,
