@@ -1,7 +1,10 @@
 """`make bench`: every case beside its bare baseline in the same run, medians, ratios and goals.
 
     python -m bench.run           full run; exits 1 when a goal is missed
-    python -m bench.run --quick   a few documents, 20,000 rows, one repetition; judges nothing
+    python -m bench.run --quick   a few documents, 20,000 rows, one repetition; judges no goal
+
+Either exits 1 too when a case did not do the work it times (bench/sanity.py): CI runs the
+quick one (.ci/run) to keep every case working.
 
 Prints one table, then the cost of each step of a publish (bench/profile_publish.py), and writes
 bench/results.json. The cases are in bench/cases.py, the timing, memory and table in
@@ -24,7 +27,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import profile_publish
+from bench import profile_publish, sanity
 from bench.cases import FULL, QUICK, flow_cases, parse_case, publish_cases, scale_cases
 from bench.harness import ROOT, Row, bench_environ, fmt, machine, table, without_darien
 from flows.server import PrefectServer
@@ -83,11 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     args.results.write_text(json.dumps({"mode": "quick" if p.quick else "full", "machine": info,
                                         "rows": [asdict(r) for r in rows], "publish_steps": steps},
                                        indent=1, ensure_ascii=False))
+    unsound = sanity.problems(rows, steps)
+    for line in unsound:
+        print(f"bench: {line}", file=sys.stderr)
     missed = [r.case for r in rows if r.passed is False]
     if missed and not p.quick:
         print(f"goals missed: {', '.join(missed)}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if unsound or (missed and not p.quick) else 0
 
 
 if __name__ == "__main__":
