@@ -21,10 +21,10 @@ run: setup
 	$(BIN)/darien run --source $(SOURCE)
 
 # Tests run in TEST_WORKERS processes (pytest-xdist): most of their time is spent waiting on
-# Prefect servers, worker pools and databases, so three overlap well on two cores. Tests spread
-# one by one (--dist load): pytest-xdist 3.8's loadgroup does nothing under pytest 9, which no
-# longer reads the node id xdist rewrites, and loadscope would put the served module's ~8 minutes
-# and more on one worker.
+# Prefect servers, worker pools and databases, so three overlap well on two cores. --dist load
+# is tests/scheduling.py's: tests spread one by one, but a module with a module-scoped fixture
+# (a served Prefect server, a warehouse published once) runs whole on one worker; modules that
+# drive Prefect runs, the long ones, start first (tests/conftest.py).
 TEST_WORKERS ?= 3
 test: setup
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)

@@ -39,8 +39,23 @@ def pytest_report_header(config):
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist load` spreads tests one by one but keeps a module with a module-scoped fixture on one worker."""
+    if config.getvalue("dist") == "load":
+        from tests.scheduling import ModulesWithTheirFixtures
+
+        return ModulesWithTheirFixtures(config, log)
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test that uses a server's fixture without the server's marker is an error, not a hang."""
+    """A test that uses a server's fixture without the server's marker is an error, not a hang.
+
+    Modules with tests that drive Prefect runs come first, each kept whole (its module fixtures
+    are built once): they are the long ones, and the short ones fill the workers' gaps at the
+    end instead of a long one starting last.
+    """
     unmarked = sorted(
         f"{item.nodeid} uses {fixture} but is not marked {marker}"
         for item in items
@@ -49,6 +64,8 @@ def pytest_collection_modifyitems(config, items):
     )
     if unmarked:
         raise pytest.UsageError("; ".join(unmarked))
+    with_runs = {item.module for item in items if item.get_closest_marker("prefect")}
+    items.sort(key=lambda item: item.module not in with_runs)
 
 
 @pytest.fixture
