@@ -63,24 +63,22 @@ def _file_lock(lock_path, url: str, wait_s: float) -> Iterator[None]:
 
 @contextmanager
 def _advisory_lock(url: str, wait_s: float) -> Iterator[None]:
+    """A session-level advisory lock, polled outside any transaction: between polls the waiting
+    session is idle, and pg_stat_activity shows `pg_try_advisory_lock` as its last query."""
     engine = connect(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             where = conn.exec_driver_sql("SELECT current_database() || '.' || current_schema()").scalar()
             digest = hashlib.sha256(f"darien-etl:{where}".encode()).digest()
             key = int.from_bytes(digest[:8], "big", signed=True)
-            conn.commit()
             deadline = time.monotonic() + wait_s
             while not conn.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (key,)).scalar():
-                conn.commit()
                 if time.monotonic() >= deadline:
                     raise _give_up(url, wait_s)
                 time.sleep(POLL_S)
-            conn.commit()
             try:
                 yield
             finally:
                 conn.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (key,))
-                conn.commit()
     finally:
         engine.dispose()
