@@ -28,8 +28,10 @@ def darien_environment(prefect_api: str) -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[2])
     env = {k: v for k, v in os.environ.items() if not k.startswith("DARIEN_")}
     # PYTHONPATH: packages newer than the editable install's list (export/) import from the checkout.
+    # No crawler pacing: the site is the test's own, and a second between its requests is
+    # seconds of sleep in every run (tests/extract checks the pacing itself).
     env.update(PREFECT_API_URL=prefect_api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               DARIEN_WORKERS="2", PYTHONPATH=root)
+               DARIEN_WORKERS="2", DARIEN_REQUEST_INTERVAL="0", PYTHONPATH=root)
     return env
 
 
