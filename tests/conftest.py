@@ -39,7 +39,7 @@ def pytest_report_header(config):
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config, log):
     """`--dist load` spreads tests one by one but keeps a module with a module-scoped fixture on one worker."""
     if config.getvalue("dist") == "load":
