@@ -15,7 +15,9 @@ import transform
 
 ROOT = Path(__file__).resolve().parents[2]
 from tests.real_documents import REAL_2022
-TIMEOUT_S = 4.0
+# The real 2022 PDF parses in about 1.5 s on an idle core, and in several on a loaded machine
+# (make test's three workers on two cores): the limit must let it through there too.
+TIMEOUT_S = 10.0
 VENEZUELA_2022 = 150_327  # Cuadro No. 003 of the 2022 PDF, Venezuela, Total column
 
 
