@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.processes import command_line
+
 MACHINE_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PREFIX = "darien-test-pg-"
 
@@ -97,11 +99,8 @@ def _kill_postmaster(data: Path) -> None:
         pid = int((data / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return
-    try:
-        if str(data) not in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
-            return  # that pid is another process now
-    except OSError:
-        return
+    if str(data) not in command_line(pid):
+        return  # gone, or that pid is another process now
     for sig in (signal.SIGQUIT, signal.SIGKILL):  # SIGQUIT: immediate shutdown, children included
         try:
             os.kill(pid, sig)

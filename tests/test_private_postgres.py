@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests import postgres
+from tests.processes import command_line, processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,14 +38,7 @@ def tmp_path():
 
 def postgres_processes_in(directory: Path) -> list[int]:
     """Pids of the processes whose command line names `directory` (its server and children)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and str(directory) in (proc / "cmdline").read_bytes().decode(errors="replace"):
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
+    return [p.pid for p in processes() if str(directory) in command_line(p.pid)]
 
 
 def test_a_session_with_darien_test_pg_private_publishes_on_its_own_server_and_leaves_nothing(tmp_path):

@@ -10,21 +10,14 @@ import pytest
 import requests
 
 from flows.server import PrefectServer
+from tests.processes import processes
 
 pytestmark = pytest.mark.prefect  # each test starts a real server
 
 
 def _group(pgid: int) -> list[int]:
-    """The processes of process group `pgid`."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+    """The live processes of process group `pgid`."""
+    return [p.pid for p in processes() if p.pgid == pgid and p.alive]
 
 
 def test_a_server_answers_on_a_free_port_with_its_own_home_and_stops_with_its_process_group(tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.processes import processes
 from tests.warehouse import query  # noqa: F401  (tests import it from here too)
 
 DARIEN = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "darien")
@@ -62,16 +63,7 @@ def wait_for(condition: Callable[[], bool], child: subprocess.Popen, what: str, 
 
 def descendants(pid: int) -> list[int]:
     """Processes whose session is `pid`'s (start_new_session made it the session leader)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == pid:
-            continue
-        try:
-            if os.getsid(int(entry.name)) == pid:
-                found.append(int(entry.name))
-        except (ProcessLookupError, PermissionError):
-            continue
-    return found
+    return [p.pid for p in processes() if p.sid == pid and p.pid != pid]
 
 
 def table_contents(url: str, table: str, data_dir: Path | None = None) -> list[tuple]:
