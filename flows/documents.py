@@ -348,8 +348,9 @@ def pending(cfg: Settings, pipeline_version: str | None, years: range | None = N
     """Ledger rows to process: new or re-versioned ones, or every stored one (None: force)."""
     with load.connected(cfg.warehouse) as engine:
         rows = load.ledger.stored(engine) if pipeline_version is None else load.ledger.pending(engine, pipeline_version)
-    if years is not None:
-        rows = [r for r in rows if r.year is None or r.year in years]
+        spanning = load.ledger.holding_years(engine, years) if years is not None else set()
+    if years is not None:  # by the newest year the ledger knows, or every year the version published
+        rows = [r for r in rows if r.year is None or r.year in years or r.sha256 in spanning]
     # Publish oldest years first so a backfill advances one year after the other.
     return sorted(rows, key=lambda r: (r.year or 0, str(r.first_seen_at), r.sha256))
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 
 from darien.contract import LEDGER_STATUSES, Batch, DocumentVersion
-from load.schema import documents, loads
+from load.schema import annual_slices, documents, loads, slices
 
 NO_FILE = ""
 _FETCH_STATUS = {"refused": "refused", "failed": "failed"}
@@ -222,6 +222,20 @@ def pending(engine: sa.Engine, pipeline_version: str) -> list[LedgerRow]:
         (d.status == "new")
         | sa.func.coalesce(d.pipeline_version, "").is_distinct_from(pipeline_version)
     ))
+
+
+def holding_years(engine: sa.Engine, years: range) -> set[str]:
+    """The sha256 of every version whose published slices hold one of `years`, monthly or annual.
+
+    The ledger's `year` is a document's newest: a document spanning years (the re-publication,
+    a summary since 2010) holds older ones too, and its slices say which.
+    """
+    held = set()
+    with engine.connect() as conn:
+        for table in (slices, annual_slices):
+            held |= set(conn.scalars(sa.select(table.c.source_sha256).distinct()
+                                     .where(table.c.year.between(years.start, years.stop - 1))))
+    return held
 
 
 def stored(engine: sa.Engine) -> list[LedgerRow]:

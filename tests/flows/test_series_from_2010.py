@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from flows.backfill import backfill
 from flows.nightly import nightly
 from flows.reprocess import reprocess
 from tests.republication import DMG, NAT
@@ -43,7 +44,8 @@ def _series(url: str) -> dict[int, tuple]:
              " WHERE breakdown = 'total' ORDER BY year")}
 
 
-def test_the_samples_give_the_series_from_2010(prefect_harness, warehouse_url, httpserver, pdfs, tmp_path):
+def test_the_samples_give_the_series_from_2010(prefect_harness, warehouse_url, httpserver, pdfs, tmp_path,
+                                               real_2022):
     nat = _serve(httpserver, "/gdidata/data/irreg_darien_nat.rda", NAT.read_bytes())
     dmg = _serve(httpserver, "/gdidata/data/irreg_darien_dmg.rda", DMG.read_bytes())
     params = dict(source=f"{nat},{dmg},{pdfs}", warehouse=warehouse_url, data_dir=str(tmp_path / "data"))
@@ -77,6 +79,14 @@ def test_the_samples_give_the_series_from_2010(prefect_harness, warehouse_url, h
     # Found again, unchanged: nothing to fetch, so no document reaches parsing or publishing.
     assert (second.found, second.fetched, second.outcomes) == (first.found, 0, []) and first.found == 4
     assert query(warehouse_url, "SELECT COUNT(*), MAX(finished_at) FROM etl_loads") == before
+
+    # A forced backfill of 2022 takes the documents that hold 2022: SNM's 2022 PDF, and the two
+    # re-publication files, whose newest year is 2025, taken whole; not SNM's 2023 PDF.
+    again = backfill(from_year=2022, to_year=2022, force=True, **params)
+
+    assert sorted(o.url.rsplit("/", 1)[-1] for o in again.outcomes) == sorted(
+        [real_2022.name, NAT.name, DMG.name])
+    assert _series(warehouse_url) == series
 
 
 def test_broken_versions_of_the_re_publication_are_quarantined_until_accepted(
