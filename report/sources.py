@@ -14,7 +14,7 @@ PUBLISHER = {
     "snm": "Panama's National Migration Service (SNM)",
     "republication": "IOM's re-publication of SNM's series (gdidata)",
 }
-SHORT = {"snm": "SNM", "republication": "re-publication (gdidata)"}
+SHORT = {"snm": "SNM", "republication": "gdidata"}  # in a table cell
 
 
 def publisher(kind: str) -> str:
