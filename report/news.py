@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from darien import contract
-from report import series, sources
-from report.vocabulary import MONTHS, REGION_NAMES, region_colours
+from report import drawing, series, sources
+from report.vocabulary import MONTHS, REGION_NAMES, region_colours, region_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -178,28 +178,36 @@ def monthly_by_region(engine: sa.Engine) -> tuple[pd.DataFrame, str]:
     return wide, caption
 
 
-def chart(engine: sa.Engine, path: Path) -> Path:
-    """Monthly transit by region as stacked bars over every loaded month, as a PNG, its sources in the caption."""
+def figure(engine: sa.Engine):
+    """Monthly transit by region as stacked bars over every loaded month, the legend beside them, the sources
+    in the caption: a matplotlib Figure, for `chart` to save and for tests to measure."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    wide, caption = monthly_by_region(engine)
-    fig, ax = plt.subplots(figsize=(max(6, len(wide) * 0.25), 4.8))
+    wide, note = monthly_by_region(engine)
+    fig, ax = plt.subplots(figsize=(max(6, len(wide) * 0.25) + drawing.LEGEND_WIDTH, 4.8))
     if not wide.empty:
-        colours = region_colours()
-        wide.rename(columns=REGION_NAMES).plot.bar(stacked=True, ax=ax, width=0.85,
-                                                   color=[colours.get(c) for c in wide.columns])
+        colours, names = region_colours(), region_names(engine)
+        wide.rename(columns=names).plot.bar(stacked=True, ax=ax, width=0.85,
+                                            color=[colours.get(c) for c in wide.columns])
         ax.set_xticklabels([f"{m:02d}/{y}" if m in (1, 7) else "" for y, m in wide.index], rotation=0)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        drawing.legend_beside(ax)
         ax.set_ylim(top=ax.get_ylim()[1] * 1.04)
     ax.set_title("Irregular transit through the Darién by region of origin")
     ax.set_xlabel("")
     ax.set_ylabel("persons per month")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    fig.text(0.01, 0.01, caption, fontsize=8, wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, drawing.caption(fig, note, 8), 1, 1))
+    return fig
+
+
+def chart(engine: sa.Engine, path: Path) -> Path:
+    """Monthly transit by region as stacked bars over every loaded month, as a PNG, its sources in the caption."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(engine)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

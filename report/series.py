@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from darien import contract
 from darien.contract import published_name, shown_url
-from report import sources
+from report import drawing, sources
 from report.markdown import table
-from report.vocabulary import MONTHS, REGION_NAMES, region_colours
+from report.vocabulary import MONTHS, region_colours, region_names
 
 FIGURES = f"""
     select s.year, s.breakdown, s.category, s.persons, s.basis, s.months, s.source_kind, s.preliminary, s.derived
@@ -117,8 +117,9 @@ def _figures(y: SeriesYear) -> str:
     return f"Jan–{MONTHS[y.months - 1][:3]}" if y.partial else f"{y.months} months"
 
 
-def chart(engine: sa.Engine, path: Path, series: list[SeriesYear] | None = None) -> Path:
-    """Annual totals by region as stacked bars, partial years hatched and labelled, the sources in the caption; a PNG."""
+def figure(engine: sa.Engine, series: list[SeriesYear] | None = None):
+    """Annual totals by region as stacked bars, partial years hatched and labelled, the legend beside the bars,
+    the sources in the caption: a matplotlib Figure, for `chart` to save and for tests to measure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -126,8 +127,8 @@ def chart(engine: sa.Engine, path: Path, series: list[SeriesYear] | None = None)
     from matplotlib.patches import Patch
 
     series = years(engine) if series is None else series
-    fig, ax = plt.subplots(figsize=(max(7, 0.62 * len(series) + 2), 5.2))
-    colours = region_colours()
+    fig, ax = plt.subplots(figsize=(max(7, 0.62 * len(series) + 2) + drawing.LEGEND_WIDTH, 5.2))
+    colours, names = region_colours(), region_names(engine)
     present = {r for y in series for r in y.regions}
     order = sorted(present, key=lambda r: (r == "unassigned", -sum(y.regions.get(r, 0) for y in series), r))
     positions = list(range(len(series)))
@@ -135,7 +136,7 @@ def chart(engine: sa.Engine, path: Path, series: list[SeriesYear] | None = None)
     for region in order:
         heights = [y.regions.get(region, 0) for y in series]
         ax.bar(positions, heights, bottom=bottoms, width=0.8, color=colours.get(region),
-               label=REGION_NAMES.get(region, region),
+               label=names.get(region, region),
                hatch=["//" if y.partial else "" for y in series], edgecolor="white", linewidth=0.4)
         bottoms = [b + h for b, h in zip(bottoms, heights)]
     for x, y in zip(positions, series):
@@ -153,7 +154,7 @@ def chart(engine: sa.Engine, path: Path, series: list[SeriesYear] | None = None)
     handles, _ = ax.get_legend_handles_labels()
     if any(y.partial for y in series):
         handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="//", label="partial year (months so far)"))
-    ax.legend(handles=handles, fontsize=8, loc="upper left", frameon=False)
+    drawing.legend_beside(ax, handles)
     ax.spines[["top", "right"]].set_visible(False)
     kinds: dict[str, list[int]] = {}
     for y in series:
@@ -163,8 +164,15 @@ def chart(engine: sa.Engine, path: Path, series: list[SeriesYear] | None = None)
     if derived:
         note += (f" Regions for {sources.spans(derived)} summed from nationality by SNM's region of each country;"
                  " Otros Países not assigned to a region.")
-    fig.text(0.01, 0.01, note, fontsize=7.5, wrap=True, va="bottom")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, drawing.caption(fig, note, 7.5), 1, 1))
+    return fig
+
+
+def chart(engine: sa.Engine, path: Path, series: list[SeriesYear] | None = None) -> Path:
+    """Annual totals by region as stacked bars, partial years hatched and labelled, the sources in the caption; a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(engine, series)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -16,6 +16,16 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December"]
 
 
+def region_names(engine) -> dict[str, str]:
+    """Each region's English name as the warehouse gives it (dim_region.name_en), as the tables name them; and
+    `unassigned`, which only derived rows have."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        names = dict(conn.execute(sa.text("select category, name_en from dim_region")).all())
+    return {**names, "unassigned": REGION_NAMES["unassigned"]}
+
+
 def region_colours() -> dict[str, tuple]:
     """One colour per region, the same in every chart; `unassigned` grey."""
     import matplotlib
