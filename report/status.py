@@ -21,7 +21,8 @@ from darien import contract
 from darien.contract import UnknownTable, published_name, shown_url
 from operations.unknown_tables import kept_paths
 from report import sources
-from report.markdown import CELL, ROW, elided, table
+from report.markdown import CELL, ROW, elided, too_wide
+from report.markdown import table as markdown_table
 
 URL_COLUMNS = ("source_url", "url")  # shown as published; the ledger keeps the URLs as fetched
 # Per year and figures table: whose publication (source_kind) and which document the current figures are.
@@ -65,7 +66,7 @@ class Table:
         width = CELL
         while True:
             rows = [[_cell(self.columns[i], row[i], width) for i in shown] for row in self.rows]
-            text = table(headers, rows, align)
+            text = markdown_table(headers, rows, align)
             over = max(len(line) for line in text.splitlines()) - ROW
             if over <= 0 or width <= NAME_MIN or not any(self.columns[i] in URL_COLUMNS for i in shown):
                 break
@@ -170,17 +171,26 @@ MONTHS = ("Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", 
 
 
 def unknown_table_markdown(table: UnknownTable) -> str:
-    """A table the parser does not know as a narrow markdown table: label, Total and the months it prints a
-    figure in (`-` an empty cell); its text lines when it has no rows. For the run's documents artifact."""
+    """A table the parser does not know as narrow markdown: label, Total and the months it prints a figure in
+    (`-` an empty cell), the months split over two or more tables when one would be too wide for the UI;
+    its text lines when it has no rows. For the run's documents artifact."""
     if not table.rows:
         return "\n".join(f"    {line}" for line in table.lines)
-    from tabulate import tabulate
-
     months = [m for m in range(12) if any(row[2 + m] is not None for row in table.rows)]
-    rows = [[row[0], *("-" if v is None else v for v in (row[1], *(row[2 + m] for m in months)))]
-            for row in table.rows]
-    return tabulate(rows, headers=["label", "Total", *(MONTHS[m] for m in months)], tablefmt="pipe",
-                    showindex=False, disable_numparse=True, colalign=("left", *["right"] * (1 + len(months))))
+    for size in (12, 6, 4, 3, 2, 1):
+        chunks = [months[i:i + size] for i in range(0, len(months), size)] or [[]]
+        parts = [_months_table(table, chunk, total=i == 0) for i, chunk in enumerate(chunks)]
+        if not any(too_wide(part) for part in parts):
+            break
+    return "\n\n".join(parts)
+
+
+def _months_table(table: UnknownTable, months: list[int], total: bool) -> str:
+    """The rows' label, Total (if `total`) and `months` (0-based) as a markdown table."""
+    rows = [[row[0], *(["-" if row[1] is None else row[1]] if total else []),
+             *("-" if row[2 + m] is None else row[2 + m] for m in months)] for row in table.rows]
+    headers = ["label", *(["Total"] if total else []), *(MONTHS[m] for m in months)]
+    return markdown_table(headers, rows, ["left", *["right"] * (len(headers) - 1)])
 
 
 def _shown(column: list) -> list:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import load
 import report
-from darien.contract import DocumentVersion
+from darien.contract import DocumentVersion, UnknownTable
 from report.markdown import too_wide
+from report.status import unknown_table_markdown
 from tests.load.test_sources import SNM_URL, snm_2022
 from tests.republication import NAT, RAW_URL
 
@@ -80,3 +81,18 @@ def test_the_status_fits_the_ui_with_documents_by_name_and_short_hash_and_reason
         f"- `Dar_update.pdf` {'c1' * 6}: {UPLOADS}Dar_update.pdf"]
     assert f"- `{long_name}` {'d2' * 6}: {UPLOADS}{long_name}" in lines
     assert sum(line.startswith("- `TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf` ") for line in lines) == 1
+
+
+def test_a_whole_year_of_a_table_the_parser_does_not_know_is_split_to_fit():
+    """Twelve months of six-digit figures make a 120-character row: the months go in two tables, every figure kept."""
+    rows = [("Sur - Norte", 1_234_567, *range(100_001, 100_013)), ("Norte - Sur", None, *[None] * 11, 5)]
+    text = unknown_table_markdown(UnknownTable("Cuadro No. 004 POR SENTIDO DEL FLUJO", 3, rows=rows))
+
+    assert too_wide(text) == []
+    first, second = text.split("\n\n")
+    cells = [[c.strip() for c in line.strip("|").split("|")] for part in (first, second)
+             for line in part.splitlines()]
+    assert cells[0] == ["label", "Total", "Ene", "Feb", "Mar", "Abr", "May", "Jun"]
+    assert cells[2] == ["Sur - Norte", "1234567", *map(str, range(100_001, 100_007))]
+    assert cells[4] == ["label", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
+    assert cells[6:] == [["Sur - Norte", *map(str, range(100_007, 100_013))], ["Norte - Sur", "-", "-", "-", "-", "-", "5"]]
