@@ -20,6 +20,17 @@ def cell(value, width: int = CELL) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def elided(text: str, width: int = CELL) -> str:
+    """`text` at most `width` characters, cut in the middle: a document's name keeps its start and its
+    end (IRREGULARES…NOVIEMBRE-2024.pdf), where SNM's file names differ."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 3
+    tail = text[len(text) - (width - 1 - head):]
+    cut = next((i for i, c in enumerate(tail[:len(tail) // 2]) if c in "-_ ."), None)
+    return text[:head] + "…" + (tail[cut + 1:] if cut is not None else tail)  # the tail from a word's start
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence], align: Sequence[str] | None = None) -> str:
     """A pipe table of `rows` under `headers`, each cell cut to CELL characters; `align` per column: left or right."""
     from tabulate import tabulate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from darien import contract
-from report import series, sources
-from report.vocabulary import MONTHS, REGION_NAMES, region_colours
+from report import drawing, series, sources
+from report.markdown import table
+from report.vocabulary import MONTHS, REGION_NAMES, note_meaning, region_colours, region_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,7 +72,7 @@ def year_figures(engine: sa.Engine, year: int, top: int = 5) -> YearFigures:
 
     rows = _frame(engine, """
         select s.breakdown, s.category, s.persons, s.basis, s.months, s.source_kind, s.preliminary,
-               s.derived, d.name_es
+               s.derived, d.name_en
         from v_annual_series s left join dim_country d on s.breakdown = 'country' and d.iso3 = s.category
         where s.year = :year and s.breakdown in ('total', 'region', 'country')""", year=year)
     totals = rows[rows.breakdown == "total"]
@@ -95,7 +97,7 @@ def year_figures(engine: sa.Engine, year: int, top: int = 5) -> YearFigures:
         preliminary=bool(head.preliminary),
         previous_same_months=_previous(engine, year, months),
         regions={r.category: int(r.persons) for r in regions.itertuples()},
-        countries=[(r.name_es if isinstance(r.name_es, str) else r.category, r.category, int(r.persons))
+        countries=[(r.name_en if isinstance(r.name_en, str) else r.category, r.category, int(r.persons))
                    for r in countries.itertuples()],
         basis=basis,
         source_kind=kind,
@@ -178,28 +180,36 @@ def monthly_by_region(engine: sa.Engine) -> tuple[pd.DataFrame, str]:
     return wide, caption
 
 
-def chart(engine: sa.Engine, path: Path) -> Path:
-    """Monthly transit by region as stacked bars over every loaded month, as a PNG, its sources in the caption."""
+def figure(engine: sa.Engine):
+    """Monthly transit by region as stacked bars over every loaded month, the legend beside them, the sources
+    in the caption: a matplotlib Figure, for `chart` to save and for tests to measure."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    wide, caption = monthly_by_region(engine)
-    fig, ax = plt.subplots(figsize=(max(6, len(wide) * 0.25), 4.8))
+    wide, note = monthly_by_region(engine)
+    fig, ax = plt.subplots(figsize=(max(6, len(wide) * 0.25) + drawing.LEGEND_WIDTH, 4.8))
     if not wide.empty:
-        colours = region_colours()
-        wide.rename(columns=REGION_NAMES).plot.bar(stacked=True, ax=ax, width=0.85,
-                                                   color=[colours.get(c) for c in wide.columns])
+        colours, names = region_colours(), region_names(engine)
+        wide.rename(columns=names).plot.bar(stacked=True, ax=ax, width=0.85,
+                                            color=[colours.get(c) for c in wide.columns])
         ax.set_xticklabels([f"{m:02d}/{y}" if m in (1, 7) else "" for y, m in wide.index], rotation=0)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        drawing.legend_beside(ax)
         ax.set_ylim(top=ax.get_ylim()[1] * 1.04)
     ax.set_title("Irregular transit through the Darién by region of origin")
     ax.set_xlabel("")
     ax.set_ylabel("persons per month")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    fig.text(0.01, 0.01, caption, fontsize=8, wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, drawing.caption(fig, note, 8), 1, 1))
+    return fig
+
+
+def chart(engine: sa.Engine, path: Path) -> Path:
+    """Monthly transit by region as stacked bars over every loaded month, as a PNG, its sources in the caption."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(engine)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -224,16 +234,19 @@ def write(engine: sa.Engine, out_dir: Path, year: int | None = None) -> tuple[Pa
 
 
 def latest_month(engine: sa.Engine, top: int = 10) -> str:
-    """The newest month's figures by region and its top countries, as markdown, naming their source.
+    """The newest month's figures by region and its top countries, as markdown that fits the UI, naming their source.
 
-    Plain rows, not a DataFrame: every run, a quiet night included, shows this.
+    In English, as the chart: the warehouse's `name_en` (dim_region, dim_country), SNM's own region
+    name beside it, and a footnote's meaning in place of its mark (`Chile (1)`). Plain rows, not a
+    DataFrame: every run, a quiet night included, shows this.
     """
     with engine.connect() as conn:
         rows = conn.execute(sa.text(f"""
-            select t.year, t.month, t.breakdown, t.category, t.label, t.persons, t.as_of, t.preliminary,
-                   t.source_kind, t.source_url, d.name_es
+            select t.year, t.month, t.breakdown, t.category, t.label, t.note, t.persons, t.as_of, t.preliminary,
+                   t.source_kind, t.source_url, coalesce(d.name_en, g.name_en) as name_en
             from {contract.TABLE} t
             left join dim_country d on t.breakdown = 'country' and d.iso3 = t.category
+            left join dim_region g on t.breakdown = 'region' and g.category = t.category
             join (select year, max(month) as month from {contract.TABLE}
                   where year = (select max(year) from {contract.TABLE}) group by year) m
               on t.year = m.year and t.month = m.month
@@ -246,6 +259,7 @@ def latest_month(engine: sa.Engine, top: int = 10) -> str:
         if derived:  # the source gives nationalities only: sum them by dim_country's SNM region
             regions = conn.execute(sa.text(f"""
                 select coalesce(d.snm_region, 'unassigned') as category, max(g.label_es) as label,
+                       max(g.name_en) as name_en, cast(null as varchar) as note,
                        cast(sum(t.persons) as bigint) as persons
                 from {contract.TABLE} t left join dim_country d on d.iso3 = t.category
                 left join dim_region g on g.category = d.snm_region
@@ -253,21 +267,43 @@ def latest_month(engine: sa.Engine, top: int = 10) -> str:
                 group by coalesce(d.snm_region, 'unassigned')"""), {"year": year, "month": month}).all()
     total = int(sum(r.persons for r in rows if r.breakdown == "total"))
     kinds = {r.source_kind for r in rows}
-    lines = [f"**{MONTHS[month - 1]} {year}: {total:,} persons**"
-             + (" (preliminary)" if bool(rows[0].preliminary) else ""), "",
-             "Source: " + "; ".join(sources.documents(k, {r.source_url for r in rows if r.source_kind == k})
-                                    for k in sorted(kinds)) + ".", "",
-             f"| region{' (derived from nationality)' if derived else ''} | persons | share |", "|---|---:|---:|"]
-    for r in _largest_first(regions):
-        label = r.label or REGION_NAMES.get(r.category, r.category)
-        lines.append(f"| {label} | {r.persons:,} | {r.persons / total:.1%} |" if total else
-                     f"| {label} | {r.persons:,} | |")
-    lines += ["", "| country | ISO3 | persons |", "|---|---|---:|"]
     countries = [r for r in rows if r.breakdown == "country" and r.category != contract.OTHER_COUNTRIES]
-    for r in _largest_first(countries)[:top]:
-        name = r.name_es if r.label == r.category and r.name_es else r.label  # the re-publication labels by code
-        lines.append(f"| {name} | {r.category} | {r.persons:,} |")
-    return "\n".join(lines)
+    return "\n".join([
+        f"**{MONTHS[month - 1]} {year}: {total:,} persons**" + (" (preliminary)" if bool(rows[0].preliminary) else ""),
+        "",
+        "Source: " + "; ".join(sources.documents(k, {r.source_url for r in rows if r.source_kind == k})
+                               for k in sorted(kinds)) + ".",
+        "",
+        _with_notes(["region (derived from nationality)" if derived else "region", "SNM's name", "persons", "share"],
+                    [(r, [_english(r), r.label or "", f"{r.persons:,}",
+                          f"{r.persons / total:.1%}" if total else ""]) for r in _largest_first(regions)],
+                    ["left", "left", "right", "right"]),
+        "",
+        _with_notes(["country", "ISO3", "persons"],
+                    [(r, [_english(r), r.category, f"{r.persons:,}"]) for r in _largest_first(countries)[:top]],
+                    ["left", "left", "right"]),
+    ])
+
+
+def _english(row) -> str:
+    """A region's or country's English name: the warehouse's name_en, else the label without its footnote mark."""
+    if row.name_en:
+        return row.name_en
+    return REGION_NAMES.get(row.category) or re.sub(r"\s*\(\d+\)\s*$", "", row.label or row.category)
+
+
+def _with_notes(headers: list[str], rows: list[tuple], align: list[str]) -> str:
+    """A table of `rows` ((warehouse row, cells)); with a note column saying what SNM's footnotes mean when a row has
+    one, and each footnote in full below the table, naming its rows."""
+    noted = [(row, cells) for row, cells in rows if row.note]
+    if not noted:
+        return table(headers, [cells for _, cells in rows], align)
+    body = [[*cells, note_meaning(row.note)[0] if row.note else ""] for row, cells in rows]
+    by_note: dict[str, list[str]] = {}
+    for row, cells in noted:
+        by_note.setdefault(row.note, []).append(cells[0])
+    below = [f"- {', '.join(names)}: {note_meaning(note)[1]}" for note, names in by_note.items()]
+    return table([*headers, "note"], body, [*align, "left"]) + "\n\n" + "\n".join(below)
 
 
 def _largest_first(rows) -> list:

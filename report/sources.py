@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from darien.contract import SOURCE_KINDS, published_name, shown_url
+from report.markdown import CELL, elided
 
 PUBLISHER = {
     "snm": "Panama's National Migration Service (SNM)",
     "republication": "IOM's re-publication of SNM's series (gdidata)",
 }
-SHORT = {"snm": "SNM", "republication": "re-publication (gdidata)"}
+SHORT = {"snm": "SNM", "republication": "gdidata"}  # in a table cell
 
 
 def publisher(kind: str) -> str:
@@ -31,10 +32,14 @@ def documents(kind: str, urls: Iterable[str]) -> str:
     return f"{publisher(kind)}: {files}"
 
 
-def short(kind: str, urls: Iterable[str]) -> str:
-    """The source in a table cell: `SNM: FILE.pdf` or `re-publication (gdidata): irreg_darien_nat.rda`."""
-    names = ", ".join(sorted({published_name(u) or shown_url(u) for u in urls}))
-    return f"{SHORT.get(kind, kind)}: {names}" if names else SHORT.get(kind, kind)
+def short(kind: str, urls: Iterable[str], width: int = CELL) -> str:
+    """The source in a table cell of at most `width` characters: `SNM: FILE.pdf` or `gdidata: irreg_darien_nat.rda`,
+    the name cut in the middle to fit, `+N` after it for N more documents."""
+    names = sorted({published_name(u) or shown_url(u) for u in urls})
+    if not names:
+        return SHORT.get(kind, kind)
+    head, more = f"{SHORT.get(kind, kind)}: ", f" +{len(names) - 1}" if len(names) > 1 else ""
+    return head + elided(names[0], width - len(head) - len(more)) + more
 
 
 def spans(years: Iterable[int]) -> str:

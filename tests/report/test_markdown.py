@@ -1,4 +1,4 @@
-from report.markdown import CELL, table, too_wide
+from report.markdown import CELL, elided, table, too_wide
 
 
 def test_cells_are_cut_to_the_limit_and_the_table_fits():
@@ -16,3 +16,11 @@ def test_too_wide_names_a_long_row_and_a_long_cell_and_ignores_other_lines():
     text = "\n".join(["# a heading longer than a hundred characters " * 3, wide_row, wide_cell, "| ok | 2 |"])
 
     assert too_wide(text) == [wide_row, wide_cell]
+
+
+def test_a_long_name_is_cut_in_the_middle_keeping_its_start_and_the_word_its_end_begins_with():
+    name = "IRREGULARES-POR-DARIEN-NOVIEMBRE-2024.pdf"  # 41 characters; SNM's monthly files differ at the end
+
+    assert elided(name, 30) == "IRREGULAR…NOVIEMBRE-2024.pdf"
+    assert elided(name, 41) == name and elided("DARIEN-2022.pdf", 20) == "DARIEN-2022.pdf"
+    assert all(len(elided(name, w)) <= w for w in range(5, 42))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import cli
 import load
 import report
+from report.markdown import too_wide
 from tests.load.test_sources import SNM_URL, snm_2022
 from tests.republication import NAT, RAW_URL
 
@@ -61,7 +62,7 @@ def test_a_year_of_months_from_the_republication_compares_with_the_annual_year_b
             "IOM's re-publication of SNM's series (gdidata).") in text
     assert "That is 71% fewer than the 22,102 of 2019." in text  # 6,465 / 22,102 - 1 = -70.7 %
     haiti = _one(republished, "SELECT SUM(persons) FROM darien_transit WHERE year = 2020 AND category = 'HTI'")
-    assert f"The most frequent nationalities were Haití ({haiti:,})," in text  # dim_country's name, not the code
+    assert f"The most frequent nationalities were Haiti ({haiti:,})," in text  # dim_country's name_en, not the code
 
     partial = report.year_figures(republished, 2025)
     assert (partial.total, partial.months, partial.preliminary) == (2_904, 4, True)
@@ -89,16 +90,68 @@ def test_snm_years_keep_their_report_and_name_snm_s_file(republished):
                                            "(2 months, January to February, preliminary).")
 
 
+def _tables(markdown: str) -> list[list[list[str]]]:
+    """Each markdown table of the text: its header and body rows as lists of stripped cells."""
+    tables, rows = [], []
+    for line in [*markdown.splitlines(), ""]:
+        if line.startswith("|"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+        elif rows:
+            tables.append([rows[0], *rows[2:]])
+            rows = []
+    return tables
+
+
 def test_the_latest_month_names_its_source_and_derives_its_regions(republished):
     text = report.latest_month(republished)
     april = _one(republished, "SELECT persons FROM darien_transit WHERE year = 2025 AND month = 4 AND breakdown = 'total'")
     assert text.startswith(f"**April 2025: {april:,} persons** (preliminary)")
     assert f"Source: IOM's re-publication of SNM's series (gdidata): `irreg_darien_nat.rda` ({RAW_URL}irreg_darien_nat.rda)." in text
-    assert "| region (derived from nationality) | persons | share |" in text
+    assert too_wide(text) == []
+    regions, countries = _tables(text)
+    assert regions[0] == ["region (derived from nationality)", "SNM's name", "persons", "share"]
     venezuela = _one(republished, "SELECT persons FROM darien_transit WHERE year = 2025 AND month = 4 AND category = 'VEN'")
-    assert f"| Venezuela | VEN | {venezuela:,} |" in text
+    assert ["Venezuela", "VEN", f"{venezuela:,}"] in countries
     unassigned = _one(republished, "SELECT persons FROM darien_transit WHERE year = 2025 AND month = 4 AND category = 'OTHER'")
-    assert f"| not assigned to a region | {unassigned:,} |" in text
+    assert ["not assigned to a region", "", f"{unassigned:,}", f"{unassigned / april:.1%}"] in regions
+    caribbean = _regions_from_month(republished, 2025, 4)["caribbean"]
+    assert ["Caribbean", "Antillas", f"{caribbean:,}", f"{caribbean / april:.1%}"] in regions
+
+
+def _regions_from_month(engine, year: int, month: int) -> dict[str, int]:
+    """The month's country rows summed by dim_country's SNM region: the check's own sum."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT COALESCE(d.snm_region, 'unassigned'), SUM(t.persons) FROM darien_transit t"
+            " LEFT JOIN dim_country d ON d.iso3 = t.category WHERE t.year = :y AND t.month = :m"
+            " AND t.breakdown = 'country' GROUP BY COALESCE(d.snm_region, 'unassigned')"), {"y": year, "m": month}).all()
+    return {region: int(persons) for region, persons in rows}
+
+
+def test_the_latest_month_is_in_english_with_snm_s_names_beside_and_footnotes_read_as_their_meaning(
+        engine, batch_2023):
+    load.publish(engine, batch_2023)  # SNM's own 2023 file, January to August
+    text = report.latest_month(engine)
+
+    assert text.startswith("**August 2023: 81,946 persons** (preliminary)")  # the golden CSV's August total
+    assert too_wide(text) == []
+    regions, countries = _tables(text)
+    assert regions[0] == ["region", "SNM's name", "persons", "share"]
+    # Cuadro POR REGIÓN, August 2023, as printed: Antillas 1,777, América del Sur 75,471.
+    assert ["Caribbean", "Antillas", "1,777", "2.2%"] in regions and ["South America", "América del Sur", "75,471",
+                                                                       "92.1%"] in regions
+    assert countries[0] == ["country", "ISO3", "persons", "note"]
+    with engine.connect() as conn:
+        english = dict(conn.execute(sa.text("SELECT iso3, name_en FROM dim_country")).all())
+        note = conn.execute(sa.text("SELECT DISTINCT note FROM darien_transit WHERE year = 2023 AND month = 8"
+                                    " AND category = 'CHL'")).scalar()
+    assert all(name == english[iso3] for name, iso3, *_ in countries[1:])  # Haiti, Peru: not Haití, Perú
+    # The 2023 file prints "Chile (1)" 307 in August, footnote (1): children of Haitian parents.
+    assert ["Chile", "CHL", "307", "children of Haitian parents"] in countries
+    assert note == "Hijos de ciudadanos haitianos cuyos registros de nacimiento corresponde a estos países."
+    assert (f"- Chile: children of Haitian parents whose birth was registered there, not migrants of that "
+            f"nationality in the usual sense (SNM's note: “{note}”)") in text.splitlines()
+    assert "(1)" not in text and "Antillas" not in [row[0] for row in regions]
 
 
 def test_darien_report_year_writes_the_annual_summary_and_the_series_chart(republished, warehouse_url, tmp_path, capsys):

@@ -9,6 +9,8 @@ import cli
 import load
 import report
 from flows.artifacts import series_markdown
+from report.markdown import too_wide
+from tests.republication import RAW_URL
 
 # The re-publication's README (../shared/snm/republications/README.md): its annual totals.
 README_TOTALS = {
@@ -45,12 +47,34 @@ def test_a_partial_snm_year_takes_the_place_of_the_republication_s_whole_year(re
     y2023 = series[2023]
     assert (y2023.total, y2023.months, y2023.source_kind, y2023.partial) == (333_704, 8, "snm", True)
     assert y2023.mark == "Jan–Aug, preliminary" and not y2023.regions_derived
-    table = report.series.markdown(republished)
-    assert ("| 2023 | 333,704 | months summed | 8 (Jan–Aug, preliminary) | SNM: TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf |"
-            in table)
-    assert "| 2017 | 6,780 | annual figures |  | re-publication (gdidata): irreg_darien_nat.rda |" in table
-    assert "| 2025 | 2,904 | months summed | 4 (Jan–Apr, preliminary) | re-publication (gdidata): irreg_darien_nat.rda |" in table
-    assert "Regions for 2010–2022, 2024–2025 are summed from nationality" in table
+    text = report.series.markdown(republished)
+    assert too_wide(text) == []
+    rows = {r[0]: r for r in _rows(text)}
+    nat_sha = series[2017].versions[0][1]
+    assert rows["2023"] == ["2023", "333,704", "Jan–Aug", "yes", "SNM: TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf",
+                            batch_2023.source_sha256[:6]]
+    assert rows["2017"] == ["2017", "6,780", "annual", "no", "gdidata: irreg_darien_nat.rda", nat_sha[:6]]
+    assert rows["2025"] == ["2025", "2,904", "Jan–Apr", "yes", "gdidata: irreg_darien_nat.rda", nat_sha[:6]]
+    assert rows["2024"][2] == "12 months"
+    # Each document whole, once, below the table: its sha256, the years it gives, its URL.
+    assert f"- `irreg_darien_nat.rda` {nat_sha[:12]} (2010–2022, 2024–2025): {RAW_URL}irreg_darien_nat.rda" in text
+    assert f"- `TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf` {batch_2023.source_sha256[:12]} (2023): " in text
+    assert "Regions for 2010–2022, 2024–2025 are summed from nationality" in text
+
+
+def _rows(markdown: str) -> list[list[str]]:
+    """The body rows of the markdown's table, as lists of stripped cells."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def test_a_long_document_name_is_cut_in_the_middle_to_fit_its_cell(republished):
+    series = report.series.years(republished)
+    name = "IRREGULARES-POR-DARIEN-NOVIEMBRE-2024.pdf"  # 41 characters: SNM's monthly files
+    series[-1].sources = ["https://www.migracion.gob.pa/wp-content/uploads/" + name]
+    text = report.series.markdown(republished, series)
+    assert too_wide(text) == []
+    assert _rows(text)[-1][4] == "gdidata: IRREGULARE…NOVIEMBRE-2024.pdf"  # 38 characters
 
 
 def test_darien_report_series_writes_the_chart_and_the_table(republished, warehouse_url, tmp_path, capsys):
@@ -59,7 +83,8 @@ def test_darien_report_series_writes_the_chart_and_the_table(republished, wareho
     assert (out / "series.png").read_bytes().startswith(b"\x89PNG")
     text = (out / "series.md").read_text(encoding="utf-8")
     assert text.startswith("# Darién crossings since 2010\n") and "![Annual transit by region](series.png)" in text
-    assert "| 2019 | 22,102 | annual figures |" in text and "| 2020 | 6,465 | months summed | 12 |" in text
+    rows = {r[0]: r[:3] for r in _rows(text)}
+    assert rows["2019"] == ["2019", "22,102", "annual"] and rows["2020"] == ["2020", "6,465", "12 months"]
     assert cli.main(["report", "--warehouse", warehouse_url, "--series", "--year", "2017"]) == 2  # one or the other
 
 
@@ -67,7 +92,7 @@ def test_the_series_artifact_carries_the_table_and_the_chart(republished, tmp_pa
     chart = tmp_path / "reports" / "series.png"
     markdown = series_markdown(republished, chart)
     assert chart.read_bytes().startswith(b"\x89PNG")
-    assert "| 2010 | 559 | annual figures |" in markdown
+    assert _rows(markdown)[0][:3] == ["2010", "559", "annual"]
     assert "![Annual transit by region since 2010](data:image/png;base64," in markdown
     assert f"Chart file: `{chart.resolve()}` (annual transit by region since 2010)" in markdown
 
