@@ -196,6 +196,8 @@ def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_dema
 
     assert [s["schedule"]["cron"] for s in nightly["schedules"]] == ["* * * * *"]
     assert [s["schedule"]["timezone"] for s in nightly["schedules"]] == ["America/Panama"]
+    # The UI shows the cron without its zone: the description names it.
+    assert nightly["description"].endswith("; nightly on cron '* * * * *' (America/Panama) (DARIEN_NIGHTLY_CRON).")
     assert backfill["schedules"] == []
     assert {"from_year", "to_year", "source", "force"} <= set(backfill["parameter_openapi_schema"]["properties"])
     # Module paths: a runner loading flows/nightly.py as a script found flows/report.py for `import report`.
