@@ -16,6 +16,8 @@ from expectations.suites import ANNUAL_FRAMES, FRAMES, JUMP_FLOOR, SUITES
 from expectations.verdict import Verdict
 from expectations.versions import continuity
 
+OFFENDING = 5  # offending rows a verdict keeps for the operator to read (the Data Docs page has them all)
+
 
 def validate(batch: Batch, *, gx_dir: Path, docs_dir: Path, jump_factor: float = 10.0,
              previous: pd.DataFrame | None = None, accepted: bool = False) -> Verdict:
@@ -89,6 +91,7 @@ def _verdict(results: dict, urls: dict, parameters: dict, run_name: str,
              erased: list[str], accepted: bool) -> Verdict:
     failures: list[str] = []
     warnings: list[str] = []
+    offending: list[str] = []
     suites: dict[str, dict] = {}
     first_failing_suite = None
     for name, (frame, _) in SUITES.items():
@@ -114,6 +117,7 @@ def _verdict(results: dict, urls: dict, parameters: dict, run_name: str,
             found = offenders(name, result)
             if severity == "critical":
                 failures.append(one_line(found))
+                offending.extend(found[:OFFENDING])
                 first_failing_suite = first_failing_suite or name
             else:
                 # A warning is a fact about one month of one category: one line each.
@@ -129,6 +133,7 @@ def _verdict(results: dict, urls: dict, parameters: dict, run_name: str,
     # acceptance of this exact version turns them into a record instead.
     if not accepted:
         failures.extend(erased)
+        offending.extend(erased)
     summary = {
         "success": not failures,
         "suites_version": SUITES_VERSION,
@@ -144,4 +149,4 @@ def _verdict(results: dict, urls: dict, parameters: dict, run_name: str,
     # The page to link: the first failing suite's, else the first suite's (the schema).
     docs_url = urls.get(first_failing_suite or next(iter(SUITES)))
     return Verdict(success=not failures, failures=failures, warnings=warnings,
-                   summary=summary, docs_url=docs_url)
+                   summary=summary, docs_url=docs_url, offending=offending[:OFFENDING])

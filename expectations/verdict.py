@@ -14,6 +14,7 @@ class Verdict:
     warnings: list[str] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     docs_url: str | None = None
+    offending: list[str] = field(default_factory=list)  # the first rows the failures found, a phrase each (OFFENDING)
 
     def to_dict(self) -> dict:
         """The verdict as plain JSON-serialisable values."""

@@ -39,7 +39,8 @@ AUTOMATIONS = {
         _message('flow_run.state.name ~ " (" ~ (flow_run.state.message or "no message") ~ ")"')),
     "darien: run warning": (
         [WARNING_EVENT],
-        _message('"Warning (" ~ (event.payload.warnings | length) ~ " warning(s)): " ~ event.payload.warnings[0]')),
+        _message('"completed with " ~ (event.payload.warnings | length) ~ " warning(s):\\n- " ~ '
+                 '(event.payload.warnings | join("\\n- "))')),
     "darien: document not loaded": (
         [DOCUMENT_EVENT],
         _message('event.payload.status ~ " " ~ event.payload.document ~ " (year " ~ (event.payload.year or "unknown")'

@@ -12,26 +12,73 @@ import extract
 import load
 import report
 from darien.config import Settings
-from darien.contract import published_name, shown_url
-from flows.run import RunSummary
+from darien.contract import published_name
+from flows.run import DocumentOutcome, RunSummary, docs_path
 from operations.unknown_tables import kept_paths
+from report.markdown import table
 from report.status import unknown_table_markdown
 
 
 def documents_table(summary: RunSummary) -> str:
-    """The run's documents as a markdown table."""
-    lines = [
-        "| document | year | status | inserted | updated | deleted | note |",
-        "|---|---|---|---:|---:|---:|---|",
-    ]
+    """The run's documents as a table that fits the UI: published name, short hash, year, status, rows written.
+
+    Rows written read `+612` (inserted), `~3` (updated), `−1` (deleted); a document's reason is
+    in the list below the table (documents_reasons), as a cell would cut it.
+    """
+    rows = [[o.name, (o.sha256 or "")[:6], o.year or "", o.status, rows_written(o)] for o in summary.outcomes]
+    return table(["document", "sha256", "year", "status", "rows written"], rows,
+                 align=["left", "left", "left", "left", "right"])
+
+
+def rows_written(outcome: DocumentOutcome) -> str:
+    """What a document wrote, e.g. `+612` or `+3 ~2 −1`; `0` for one that wrote nothing, blank for one not loaded."""
+    parts = [f"{sign}{n}" for sign, n in (("+", outcome.inserted), ("~", outcome.updated), ("−", outcome.deleted)) if n]
+    return " ".join(parts) or ("0" if outcome.status in ("loaded", "unchanged") else "")
+
+
+def documents_reasons(summary: RunSummary) -> str:
+    """Why each document of the run did not load (or was skipped), one line each, below the table."""
+    lines = []
     for o in summary.outcomes:
-        docs = f"[validation]({o.docs_url})" if o.docs_url else ""
-        note = " ".join(filter(None, [o.reason, docs]))
-        lines.append(
-            f"| {shown_url(o.url)} ({(o.sha256 or '')[:6]}) | {o.year or ''} | {o.status} "
-            f"| {o.inserted} | {o.updated} | {o.deleted} | {note} |"
-        )
+        if not o.reason:
+            continue
+        reason = o.reason.removeprefix(f"{o.name}: ")
+        where = f" at {o.stage}" if o.stage else ""
+        lines.append(f"- **{o.name}** ({(o.sha256 or '')[:6]}) {o.status}{where}: {reason}")
     return "\n".join(lines)
+
+
+def quarantine_details(summary: RunSummary) -> str:
+    """For each document the gate quarantined, what a person needs to decide: the expectations it failed,
+    up to five offending rows, and where its Data Docs page is on the server (as text: a browser
+    showing the UI cannot open a file:// link)."""
+    parts = []
+    for o in summary.outcomes:
+        if o.status != "quarantined" or not (o.failed_checks or o.offending):
+            continue
+        lines = [f"#### Quarantined: {o.name} ({(o.sha256 or '')[:6]})", "", "Failed expectations:", ""]
+        lines += [f"- {check}" for check in o.failed_checks] or ["- (none named)"]
+        lines += ["", "Offending rows (up to five):" if o.offending else "Offending rows: none named", ""]
+        lines += [f"- {row}" for row in o.offending]
+        if o.docs_url:
+            lines += ["", f"Data Docs page, on the server: `{docs_path(o.docs_url)}`"]
+        parts.append("\n".join(lines).rstrip())
+    return "\n\n".join(parts)
+
+
+def documents_markdown(cfg: Settings, summary: RunSummary) -> str:
+    """The `documents` artifact: the run's summary lines, its documents' table, their reasons, the quarantined
+    documents' details, and the tables the parser does not know."""
+    head = summary.lines()
+    if summary.warnings or summary.notes:
+        head.append(f"{len(summary.warnings)} run warning(s) and {len(summary.notes)} validation note(s): "
+                    "see the warnings artifact")
+    if any(o.docs_url for o in summary.outcomes):
+        head.append(f"validation pages (Great Expectations Data Docs), on the server: `{cfg.docs_dir.resolve()}`")
+    parts = ["\n".join(f"- {line}" for line in head), documents_table(summary),
+             "Rows written: + inserted, ~ updated, − deleted.", documents_reasons(summary),
+             quarantine_details(summary), unknown_tables(cfg, summary)]
+    return "\n\n".join(part for part in parts if part)
 
 
 def unknown_tables(cfg: Settings, summary: RunSummary) -> str:
@@ -56,9 +103,8 @@ def publish_artifacts(cfg: Settings, summary: RunSummary) -> None:
         series = cfg.data_dir / "reports" / "series.png"
         if summary.changed or not series.exists():  # the series since 2010, when the figures changed
             publish_series(engine, series)
-    head = "\n".join(f"- {line}" for line in summary.lines() + summary.warnings)
     create_markdown_artifact(key="documents", description="Documents of this run",
-                             markdown=f"{head}\n\n{documents_table(summary)}\n\n{unknown_tables(cfg, summary)}".rstrip())
+                             markdown=documents_markdown(cfg, summary))
     create_markdown_artifact(key="warehouse-status", description="Loads, freshness and quarantine",
                              markdown=state.markdown())
     create_markdown_artifact(key="latest-figures", description="The newest month by region and country",

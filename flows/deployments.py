@@ -22,17 +22,31 @@ def nightly_schedule() -> Cron:
                           "(five fields, e.g. '0 2 * * *')") from None
 
 
+def schedule_words(schedule: Cron) -> str:
+    """The nightly's schedule in words, with its time zone: `nightly at 02:00 America/Panama` (any other cron as it is).
+
+    The UI shows the cron as "At 02:00 AM every day" without its zone, and the next run in the
+    browser's time; the description says which clock the schedule keeps.
+    """
+    minute, hour, *rest = schedule.cron.split()
+    if minute.isdigit() and hour.isdigit() and rest == ["*", "*", "*"]:
+        return f"nightly at {int(hour):02d}:{int(minute):02d} {schedule.timezone}"
+    return f"nightly on cron '{schedule.cron}' ({schedule.timezone})"
+
+
 def deployments(work_pool: str | None = None) -> list:
     """Both deployments; with `work_pool`, for workers of that pool instead of `serve`."""
     # By module path, not file path: a runner that loads flows/nightly.py as a script puts
     # flows/ first on sys.path; the installed package imports the same from any folder.
     pool = dict(work_pool_name=work_pool) if work_pool else {}
+    schedule = nightly_schedule()
     return [
         nightly.to_deployment(
             name="nightly",
-            schedule=nightly_schedule(),
+            schedule=schedule,
             entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Crawl the SNM sources and publish what changed.",
+            description=f"Crawl the SNM sources and publish what changed; {schedule_words(schedule)} "
+                        "(DARIEN_NIGHTLY_CRON).",
             tags=["darien"],
             **pool,
         ),

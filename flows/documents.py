@@ -37,7 +37,7 @@ import transform
 from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, published_name, shown_url
 from flows import alerts, progress
-from flows.run import DocumentOutcome, RunSummary, run_logger
+from flows.run import DocumentOutcome, RunSummary, docs_path, run_logger
 from load import drift
 from operations.unknown_tables import keep_unknown_tables
 
@@ -71,7 +71,7 @@ def parse(shared: Shared, row, name: str):
             if row.status == "skipped":  # no Darién document then, and its source has it no more
                 record(cfg, DocumentOutcome(row.url, row.sha256, None, "skipped", row.error))
                 return Completed(message=f"skipped: {row.error}", data=None)
-            return ended(cfg, DocumentOutcome(row.url, row.sha256, row.year, "failed", str(err)))
+            return ended(cfg, DocumentOutcome(row.url, row.sha256, row.year, "failed", str(err)), "parse")
     try:
         batch = shared.parsers.submit(path, source_url=row.url, sha256=row.sha256).result()
     except transform.NotDarien as err:
@@ -80,7 +80,7 @@ def parse(shared: Shared, row, name: str):
     except transform.ParseError as err:
         status = "quarantined" if err.quarantine else "failed"  # bad figures, not a bad file: held for an operator
         with shared.writing:
-            return ended(cfg, DocumentOutcome(row.url, row.sha256, row.year, status, str(err)))
+            return ended(cfg, DocumentOutcome(row.url, row.sha256, row.year, status, str(err)), "parse")
     # A document spanning years (the re-publication) is taken whole when any of them is in range.
     if shared.years is not None and not set(batch.years) & set(shared.years):
         return Completed(message=f"outside the years {shared.years[0]}–{shared.years[-1]}: "
@@ -103,9 +103,9 @@ def validate(shared: Shared, batch: Batch, accepted: bool, name: str):
     except expectations.ValidationCrashed as err:
         with shared.writing:
             return ended(shared.cfg, DocumentOutcome(batch.source_url, batch.source_sha256, batch.year,
-                                                     "failed", str(err)))
+                                                     "failed", str(err)), "validate")
     if not verdict.success:
-        return Failed(message=f"{verdict.failures[0]} (validation: {verdict.docs_url})", data=verdict)
+        return Failed(message=f"{verdict.failures[0]} (Data Docs: {docs_path(verdict.docs_url)})", data=verdict)
     return verdict
 
 
@@ -120,10 +120,13 @@ def quarantine(shared: Shared, batch: Batch, verdict, name: str) -> DocumentOutc
         folder = expectations.quarantine(batch, verdict, shared.cfg.quarantine_dir)
         outcome = DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "quarantined",
                                   verdict.failures[0], docs_url=verdict.docs_url, unknown=batch.unknown,
-                                  warnings=lines if warn else [])
+                                  warnings=lines if warn else [], stage="validate",
+                                  notes=validation_notes(batch, verdict), failed_checks=failed_checks(verdict),
+                                  offending=list(verdict.offending))
         record(shared.cfg, outcome, batch=batch, validation=verdict.summary)
-    run_logger().error("%s quarantined in %s: %s", shown_url(batch.source_url), folder, verdict.failures[0])
+    run_logger().error("%s; kept in %s", failure_line(outcome), folder)
     log_drift(lines, warn)
+    log_notes(outcome.notes)
     alerts.announce_document(outcome)
     return outcome
 
@@ -148,19 +151,19 @@ def publish(shared: Shared, batch: Batch, verdict, name: str):
             except load.WarehouseError as err:
                 if attempt == 2:  # still failing after the retry: this document fails
                     return ended(cfg, DocumentOutcome(batch.source_url, batch.source_sha256, batch.year,
-                                                      "failed", str(err)))
+                                                      "failed", str(err)), "publish")
                 run_logger().warning("%s; publishing again in 2 s", err)
                 time.sleep(2)
     log_drift(lines, warn)
     for accepted in verdict.summary.get("accepted", []):  # an operator's --accept: named in the run
         run_logger().warning("%s published as accepted (sha256 %s): %s", shown_url(batch.source_url),
                              batch.source_sha256[:12], accepted)
-    if verdict.warnings:  # one line per document: the full list is on its validation page
-        more = f" (and {len(verdict.warnings) - 1} more: {verdict.docs_url})" if len(verdict.warnings) > 1 else ""
-        run_logger().warning("%s: %s%s", shown_url(batch.source_url), verdict.warnings[0], more)
+    notes = validation_notes(batch, verdict)
+    log_notes(notes)
     return DocumentOutcome(batch.source_url, batch.source_sha256, batch.year, "loaded",
                            inserted=stats.inserted, updated=stats.updated, deleted=stats.deleted,
-                           docs_url=verdict.docs_url, unknown=batch.unknown, warnings=lines if warn else [])
+                           docs_url=verdict.docs_url, unknown=batch.unknown, warnings=lines if warn else [],
+                           notes=notes)
 
 
 def layout_drift(engine, batch: Batch, *, publishing: bool) -> tuple[list[str], bool]:
@@ -175,6 +178,42 @@ def layout_drift(engine, batch: Batch, *, publishing: bool) -> tuple[list[str], 
     if publishing:  # [] for the re-publication's R data and annual-only documents
         lines += drift.missing_breakdown_warnings(engine, batch)
     return lines, bool(lines) and not drift.drift_recorded(engine, batch)
+
+
+def validation_notes(batch: Batch, verdict) -> list[str]:
+    """The verdict's notes for analysts (each month-over-month jump beyond DARIEN_JUMP_FACTOR), a line each naming the document."""
+    name = published_name(batch.source_url) or batch.source_url
+    return [f"{name}: {note}" for note in verdict.warnings]
+
+
+def log_notes(notes: list[str]) -> None:
+    """Log every validation note of a document, at WARNING: none stops it from loading, and none is alerted."""
+    for note in notes:
+        run_logger().warning("validation note: %s", note)
+
+
+def failed_checks(verdict) -> list[str]:
+    """The expectations a quarantined batch failed, a line each: suite, expectation, column and how many rows."""
+    found = []
+    for suite, result in verdict.summary.get("suites", {}).items():
+        for e in result.get("expectations", []):
+            if not e["success"] and e["severity"] == "critical":
+                column = f" on {e['column']}" if e["column"] else ""
+                rows = e["unexpected_count"]
+                found.append(f"{suite}: {e['type']}{column} ({rows} row{'s' if rows != 1 else ''})")
+    erased = verdict.summary.get("continuity") or []
+    if erased and not verdict.summary.get("accepted"):  # no GX suite: the version loaded before from its URL
+        found.append(f"continuity with the version loaded before: {len(erased)} line(s)")
+    return found
+
+
+def failure_line(outcome: DocumentOutcome) -> str:
+    """The one log line of a document that did not load: its published name, its status, the stage, why.
+
+    A parse error's reason already starts with the file's name; it is not said twice.
+    """
+    reason = (outcome.reason or "").removeprefix(f"{outcome.name}: ")
+    return f"{outcome.name} {outcome.status} at {outcome.stage}: {reason}"
 
 
 def log_drift(lines: list[str], warn: bool) -> None:
@@ -254,6 +293,7 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
     outcomes = [ends[i] for i in sorted(ends) if ends[i] is not None]
     summary.outcomes += outcomes
     summary.warnings += [line for outcome in outcomes for line in outcome.warnings]  # layout drift, first
+    summary.notes += [line for outcome in outcomes for line in outcome.notes]
 
 
 def document_names(rows: list) -> dict[tuple[str, str], str]:
@@ -282,10 +322,11 @@ def record(cfg: Settings, outcome: DocumentOutcome, *, batch: Batch | None = Non
                                    pipeline_version=PIPELINE_VERSION)
 
 
-def ended(cfg: Settings, outcome: DocumentOutcome):
-    """Record a document that did not load, log its one-line reason, and end its stage Failed with it."""
+def ended(cfg: Settings, outcome: DocumentOutcome, stage: str):
+    """Record a document that did not load at `stage`, log its one line, and end the stage Failed with its reason."""
+    outcome.stage = stage
     record(cfg, outcome)
-    run_logger().error("%s: %s", outcome.status, outcome.reason)
+    run_logger().error("%s", failure_line(outcome))
     alerts.announce_document(outcome)
     return Failed(message=f"{outcome.status}: {outcome.reason}", data=outcome)
 

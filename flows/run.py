@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from prefect import get_run_logger
@@ -28,6 +29,15 @@ class DocumentOutcome:
     docs_url: str | None = None
     unknown: list[UnknownTable] = field(default_factory=list)  # its tables the parser does not know, as printed
     warnings: list[str] = field(default_factory=list)  # its layout drift, in the run that first processed it
+    stage: str | None = None  # where a document that did not load ended: parse, validate or publish
+    notes: list[str] = field(default_factory=list)  # its validation notes (month-over-month jumps), each naming it
+    failed_checks: list[str] = field(default_factory=list)  # quarantined by the gate: the expectations it failed
+    offending: list[str] = field(default_factory=list)  # ... and up to five of the rows they found
+
+    @property
+    def name(self) -> str:
+        """The document as people know it: its published file name (the URL when it has none)."""
+        return published_name(self.url) or self.url
 
 
 @dataclass
@@ -37,7 +47,8 @@ class RunSummary:
     fetched: int = 0
     listed: dict[str, int] = field(default_factory=dict)  # source -> documents it listed
     outcomes: list[DocumentOutcome] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # run warnings: alerted (darien.run.warning)
+    notes: list[str] = field(default_factory=list)  # validation notes for analysts: listed, not alerted
 
     @property
     def changed(self) -> bool:
@@ -75,28 +86,96 @@ def locked_run(cfg: Settings, stages: Callable[[RunSummary], None],
     """Run a flow's `stages` under the warehouse lock, `then` its last step (the artifacts) after it;
     the flow's final state.
 
-    The state is the summary (Completed), a Completed state named Warning when the checks warn,
-    or Failed in one line on an operational error (the lock held, the warehouse unreachable).
+    The state is Prefect's own Completed (its message naming the warnings and the documents not
+    loaded, if any: final_state), or Failed in one line on an operational error (the lock held,
+    the warehouse unreachable). Each document that did not load is logged in one ERROR line of
+    ours, besides Prefect's "Finished in state Failed(...)" (one_line_per_failure).
     """
     summary = RunSummary(warehouse=load.safe_url(cfg.warehouse))
-    try:
-        # kept_open: each task below connects on its own, without reading a DuckDB file anew.
-        with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s), load.kept_open(cfg.warehouse):
-            stages(summary)
-    except OPERATIONAL_ERRORS as err:
-        return failed(err)
-    then(cfg, summary)
+    with one_line_per_failure():
+        try:
+            # kept_open: each task below connects on its own, without reading a DuckDB file anew.
+            with load.run_lock(cfg.warehouse, wait_s=cfg.lock_wait_s), load.kept_open(cfg.warehouse):
+                stages(summary)
+        except OPERATIONAL_ERRORS as err:
+            return failed(err)
+        then(cfg, summary)
     return final_state(summary)
 
 
 def final_state(summary: RunSummary):
-    """The flow's return value: the summary, in a Completed state named "Warning" when there are warnings."""
-    if not summary.warnings:
+    """The flow's return value: the summary, in a Completed state whose message names the warnings
+    and the documents not loaded when there are any.
+
+    Prefect's own state name, not one of ours: the UI's run lists filter on Prefect's names,
+    and a run in a state named otherwise is listed nowhere by default.
+    """
+    message = state_message(summary)
+    if message is None:
         return summary
     from prefect.states import Completed
 
-    return Completed(name="Warning", message=f"{len(summary.warnings)} warning(s): {summary.warnings[0]}",
-                     data=summary)
+    return Completed(message=message, data=summary)
+
+
+def state_message(summary: RunSummary) -> str | None:
+    """`Completed with 2 warnings: <first>; see the warnings artifact. 1 failed (x.pdf), 0 quarantined`;
+    None for a run with neither warnings nor documents that did not load."""
+    if not summary.warnings and not summary.problems:
+        return None
+    counts = ", ".join(f"{summary.count(status)} {status}{_named(summary, status)}"
+                       for status in ("failed", "quarantined"))
+    if not summary.warnings:
+        return f"Completed: {counts}; see the documents artifact"
+    n = len(summary.warnings)
+    return (f"Completed with {n} warning{'s' if n > 1 else ''}: {summary.warnings[0]}; "
+            f"see the warnings artifact. {counts}")
+
+
+def _named(summary: RunSummary, status: str, shown: int = 3) -> str:
+    """The documents of `status`, in parentheses after their count (the first `shown`)."""
+    names = [o.name for o in summary.outcomes if o.status == status]
+    if not names:
+        return ""
+    more = f", and {len(names) - shown} more" if len(names) > shown else ""
+    return f" ({', '.join(names[:shown])}{more})"
+
+
+class _NoStateRepr(logging.Filter):
+    """Drops the task engine's `Task run failed with state: Failed(... data ...)` ERROR line of one flow run.
+
+    Prefect 3's task engine logs it (prefect.task_runs, with exc_info=True while no exception is
+    in flight, hence a "NoneType: None" under it) whenever a task returns a Failed state, which
+    our stages do on purpose once they have logged the document's own line. Its
+    `Finished in state Failed('<reason>')` line is kept.
+    """
+
+    PREFIX = "Task run failed with state: "
+
+    def __init__(self, flow_run_id: str | None) -> None:
+        super().__init__()
+        self.flow_run_id = flow_run_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR or not str(record.msg).startswith(self.PREFIX):
+            return True
+        return self.flow_run_id is not None and getattr(record, "flow_run_id", None) != self.flow_run_id
+
+
+@contextmanager
+def one_line_per_failure() -> Iterator[None]:
+    """Within the current flow run, keep Prefect's repr line of a task that returned Failed out of the logs."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    run_id = str(context.flow_run.id) if context and context.flow_run else None
+    quiet = _NoStateRepr(run_id)
+    logger = logging.getLogger("prefect.task_runs")
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:
@@ -112,3 +191,14 @@ def failed(err: Exception):
 
     run_logger().error("%s", err)
     return Failed(message=f"{type(err).__name__}: {err}", data=err)
+
+
+def docs_path(url: str | None) -> str | None:
+    """A Data Docs page's path on the server, from the file:// URL GX gives it (a browser showing the UI opens neither)."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    parts = urlsplit(url)
+    return url2pathname(parts.path) if parts.scheme == "file" else url

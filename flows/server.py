@@ -89,7 +89,7 @@ class PrefectServer:
 def main() -> int:
     from darien.config import ConfigError, settings
     from flows.alerts import webhook_url
-    from flows.deployments import nightly_schedule
+    from flows.deployments import nightly_schedule, schedule_words
 
     try:  # a bad setting stops here, in one line, before a server starts
         cfg = settings()
@@ -108,7 +108,7 @@ def main() -> int:
         with PrefectServer(host=HOST, port=PORT, env=env) as server:
             server.ready()
             print(f"Prefect UI: {server.env['PREFECT_UI_URL']}  (Ctrl-C stops the server and the deployments)\n"
-                  f"nightly on cron {schedule.cron!r} ({schedule.timezone}), backfill on demand; "
+                  f"{schedule_words(schedule)}, backfill on demand; "
                   f"runs read {','.join(cfg.sources)} (DARIEN_SOURCE_URL) into {load.safe_url(cfg.warehouse)}",
                   flush=True)
             deployments = subprocess.Popen([Path(sys.executable).with_name("darien"), "serve"], env=server.env)

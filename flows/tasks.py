@@ -108,8 +108,7 @@ def after_documents(cfg: Settings, summary: RunSummary) -> None:
         reload_dimensions(cfg)
         export(cfg)
     summary.warnings.extend(checks(cfg, summary.listed))
-    if summary.warnings:  # the documents' layout drift and the checks' warnings
-        announce(summary.warnings)
+    announce(summary)  # the documents' layout drift and the checks' warnings; the validation notes
     retention(cfg)
 
 
@@ -149,14 +148,33 @@ def checks(cfg: Settings, listed: dict[str, int]) -> list[str]:
     return warnings
 
 
-def announce(warnings: list[str]) -> None:
-    """A markdown artifact and an event per run with warnings, for an automation to alert on."""
-    from prefect.events import emit_event
+def announce(summary: RunSummary) -> None:
+    """The `warnings` artifact of a run with warnings or validation notes, and an event carrying
+    every warning line when there are warnings, for the run-warning automation to alert on.
 
-    create_markdown_artifact(key="warnings", description="Layout drift, freshness and published-figure warnings",
-                             markdown="\n".join(f"- {w}" for w in warnings))
-    emit_event(event=WARNING_EVENT, resource={"prefect.resource.id": "darien.warehouse"},
-               payload={"warnings": warnings})
+    Validation notes (month-over-month jumps) are for analysts: listed, never alerted.
+    """
+    if not summary.warnings and not summary.notes:
+        return
+    create_markdown_artifact(key="warnings", description="Run warnings (alerted) and validation notes",
+                             markdown=warnings_markdown(summary))
+    if summary.warnings:
+        from prefect.events import emit_event
+
+        emit_event(event=WARNING_EVENT, resource={"prefect.resource.id": "darien.warehouse"},
+                   payload={"warnings": summary.warnings})
+
+
+def warnings_markdown(summary: RunSummary) -> str:
+    """The `warnings` artifact: two labelled lists, the run warnings (alerted) and the validation notes, a line each."""
+    def listed(lines: list[str]) -> str:
+        return "\n".join(f"- {line}" for line in lines) if lines else "- none"
+
+    return (f"### run warnings (alerted)\n\n{len(summary.warnings)} warning(s), sent to the run-warning "
+            f"alert (layout drift, freshness, published figures, sources gone quiet):\n\n"
+            f"{listed(summary.warnings)}\n\n"
+            f"### validation notes\n\n{len(summary.notes)} month-over-month change(s) beyond DARIEN_JUMP_FACTOR: "
+            f"notes for analysts, not alerted; they stop no document from loading.\n\n{listed(summary.notes)}")
 
 
 @task(name="retention", task_run_name="retention", cache_policy=NONE)

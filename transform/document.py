@@ -63,11 +63,29 @@ def parse_document(path: Path, *, source_url: str | None = None, sha256: str | N
     from transform.pdf import read_pdf
 
     printed = read_pdf(io.BytesIO(data), name, screen=screen)  # the bytes in hand: no second read
+    if not any(line.strip() for line in printed.lines):
+        raise NoTextError(name, no_text_reason(data))
     try:
         return build_batch(printed, name=name, kind=kind, source_url=source_url, sha256=sha256)
     except NoTableError:
         # No monthly table: SNM's historical summary (years by nationality), else NoTableError.
         return summary_batch(data, printed, name=name, source_url=source_url, sha256=sha256)
+
+
+def no_text_reason(data: bytes) -> str:
+    """Why a PDF that opens yields no words, told apart by its bytes.
+
+    A text-mode transfer turns every LF into CRLF, which shifts every offset the PDF's
+    cross-reference table holds and breaks its streams: the file still opens, but no page gives
+    text. A PDF as written holds bare LFs (in its structure, and by chance in any compressed
+    stream), so CRLF with no bare LF left is that damage; otherwise the pages hold no text
+    (image-only or scanned). The pipeline repairs nothing: a repaired file is another document.
+    """
+    crlf = data.count(b"\r\n")
+    if crlf and data.count(b"\n") == crlf:
+        return ("no text in the document: line endings converted LF→CRLF in a text-mode transfer "
+                "(no bare LF left); fetch the original again, or convert CRLF back to LF")
+    return "no text in the document: its pages hold no text (image-only or scanned PDF)"
 
 
 def rdata_batch(path: Path, *, source_url: str, sha256: str) -> Batch:
@@ -163,8 +181,7 @@ def _year(tables: list[PrintedTable], name: str) -> int:
 def build_batch(printed: PrintedDocument, *, name: str, kind: str, source_url: str, sha256: str) -> Batch:
     """The contract Batch of a document's printed tables."""
     if not any(line.strip() for line in printed.lines):
-        raise NoTextError(name, "no text in the document (image-only or scanned PDF, or its line "
-                                "endings were mangled to CRLF in a text-mode transfer)")
+        raise NoTextError(name, "no text in the document")
     known, unknown = [], []
     for table in printed.tables:
         (known if table.kind and _breakdown(table) else unknown).append(table)

@@ -36,7 +36,7 @@ class EncryptedError(ParseError):
 
 
 class NoTextError(ParseError):
-    """The document yields no words: scanned, image-only, or mangled in a text-mode transfer."""
+    """The document yields no words: image-only or scanned, or its line endings converted in a text-mode transfer."""
 
 
 class NoTableError(ParseError):

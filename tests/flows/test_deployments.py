@@ -29,6 +29,10 @@ pytestmark = pytest.mark.prefect
 BIN = Path(sys.executable).parent
 TOTALS = {2022: 248_284, 2023: 333_704}  # the Total rows the two PDFs print
 ARTIFACTS = {"documents", "warehouse-status", "latest-figures", "exports"}
+# The UI's default run filter ("All except scheduled"): Prefect's own state names, and no other.
+UI_STATE_NAMES = ["Late", "Resuming", "AwaitingRetry", "AwaitingConcurrencySlot", "Pending", "Paused", "Suspended",
+                  "Running", "Retrying", "Completed", "Cached", "Cancelled", "Cancelling", "Crashed", "Failed",
+                  "TimedOut"]
 
 
 def _free_port() -> int:
@@ -91,6 +95,12 @@ class Served:
     def artifacts(self, run_id: str) -> dict[str, str]:
         found = self.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
         return {a["key"]: a["data"] for a in found if a["key"]}
+
+    def errors(self, run_id: str) -> list[str]:
+        """The flow run's ERROR log lines (its task runs' included), as the UI's log tab lists them."""
+        logs = self.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}, "level": {"ge_": 40}},
+                                          "sort": "TIMESTAMP_ASC"})
+        return [log["message"] for log in logs]
 
 
 ALERT_PATH = "/services/T000/B000/not-to-be-shown"  # the secret part of a Slack webhook URL
@@ -186,6 +196,8 @@ def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_dema
 
     assert [s["schedule"]["cron"] for s in nightly["schedules"]] == ["* * * * *"]
     assert [s["schedule"]["timezone"] for s in nightly["schedules"]] == ["America/Panama"]
+    # The UI shows the cron without its zone: the description names it.
+    assert nightly["description"].endswith("; nightly on cron '* * * * *' (America/Panama) (DARIEN_NIGHTLY_CRON).")
     assert backfill["schedules"] == []
     assert {"from_year", "to_year", "source", "force"} <= set(backfill["parameter_openapi_schema"]["properties"])
     # Module paths: a runner loading flows/nightly.py as a script found flows/report.py for `import report`.
@@ -194,12 +206,18 @@ def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_dema
 
 
 def _completed_with_artifacts(served: Served, run: dict) -> dict[str, str]:
-    # Completed, or the Completed state named Warning (the samples' figures are years old).
+    # Prefect's own Completed, its message naming the warnings (the samples' figures are years old).
     assert run["state"]["type"] == "COMPLETED", run["state"]
-    assert run["state"]["name"] in ("Completed", "Warning")
+    assert run["state"]["name"] == "Completed"
     artifacts = served.artifacts(run["id"])
     assert ARTIFACTS <= set(artifacts)
     return artifacts
+
+
+def _table_rows(markdown: str) -> list[list[str]]:
+    """The cells of every table row of a markdown text, headers included (rulers not)."""
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in markdown.splitlines()
+            if line.startswith("| ")]
 
 
 def _totals(warehouse: str) -> dict[int, int]:
@@ -235,11 +253,12 @@ def test_a_nightly_run_from_the_server_completes_with_its_artifacts(served, laun
 
     artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
-    assert "| loaded | 612 |" in artifacts["documents"]  # the 612 rows the 2022 PDF holds (golden CSV)
+    # The 612 rows the 2022 PDF holds (golden CSV).
+    assert ["2022", "loaded", "+612"] in [row[2:] for row in _table_rows(artifacts["documents"])]
     assert _totals(warehouse) == TOTALS
     # Named as published, where the ledger keeps the URL as fetched (TR%C3%81NSITO...).
     for key in ("documents", "warehouse-status"):
-        assert "/TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf" in artifacts[key]
+        assert "TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf" in artifacts[key]
         assert "%C3" not in artifacts[key]
     assert any("%C3%81" in url for (url,) in query(warehouse, "select url from etl_documents"))
     # The chart travels inside the artifact, for the UI's browser, and its file is named.
@@ -263,7 +282,7 @@ def test_a_backfill_run_from_the_server_publishes_the_years_asked(served, launch
 
     artifacts = _completed_with_artifacts(served, served.finished(run_id))
 
-    assert "| 2023 | loaded |" in artifacts["documents"]
+    assert ["2023", "loaded"] in [row[2:4] for row in _table_rows(artifacts["documents"])]
     assert _totals(warehouse) == {2023: TOTALS[2023]}
 
 
@@ -295,6 +314,39 @@ def _overlap(a: dict, b: dict) -> bool:
     return a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]
 
 
+def _what_the_operator_reads(served: Served, run: dict) -> None:
+    """The operator run as the UI shows it: listed, its state saying what went wrong, one ERROR line
+    per failure, its warnings and notes apart, and every table within the screen."""
+    # Prefect's own Completed, listed by the UI's default filter, its message naming warnings and failures.
+    assert run["state"]["name"] == "Completed", run["state"]
+    assert re.match(r"Completed with \d+ warnings?: SNM's newest figures .*; see the warnings artifact\. "
+                    r"1 failed \(Dar_update\.pdf\), 0 quarantined$", run["state"]["message"]), run["state"]
+    listed = served.post("/flow_runs/filter", {"flow_runs": {"state": {"name": {"any_": UI_STATE_NAMES}},
+                                                             "id": {"any_": [run["id"]]}}})
+    assert [r["id"] for r in listed] == [run["id"]]
+    # One ERROR line of ours naming the damaged file, beside Prefect's own "Finished in state Failed(...)".
+    errors = _wait(lambda: (lines := served.errors(run["id"])) and any(
+        m.startswith("Finished in state Failed('failed: Dar_update.pdf") for m in lines) and lines,
+        30, "the damaged file's log lines")
+    ours = [m for m in errors if "Dar_update.pdf" in m and not m.startswith("Finished in state ")]
+    assert ours == ["Dar_update.pdf failed at parse: no text in the document: line endings converted LF→CRLF "
+                    "in a text-mode transfer (no bare LF left); fetch the original again, or convert CRLF back "
+                    "to LF"], errors
+    assert not [m for m in errors if "DocumentOutcome(" in m or "NoneType" in m], errors
+    # The 2022 file's jumps are validation notes, apart from the run's (alerted) warnings.
+    artifacts = served.artifacts(run["id"])
+    alerted, notes = artifacts["warnings"].split("### validation notes")
+    assert alerted.startswith("### run warnings (alerted)") and "SNM's newest figures" in alerted
+    assert ("- IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf: month-over-month change in country PER (label 'Perú') "
+            "month 11 of 2022: 438 -> 34 (x12.9, beyond factor 10)") in notes.splitlines()
+    assert "Perú" not in alerted
+    # Every table of every artifact within what the UI shows, and no link a browser cannot open.
+    from report.markdown import too_wide
+
+    assert {key: too_wide(markdown) for key, markdown in artifacts.items() if too_wide(markdown)} == {}
+    assert [key for key, markdown in artifacts.items() if "file://" in markdown] == []
+
+
 @pytest.mark.prefect
 def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_published(served, launched):
     run_id, warehouse, params = launched["nightly-operator"]
@@ -318,6 +370,9 @@ def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_publishe
     damaged = by_name["parse Dar_update.pdf"]
     assert damaged["state"]["type"] == "FAILED"
     assert damaged["state"]["message"].startswith("failed: Dar_update.pdf: no text in the document")
+    # What is wrong, not a list of guesses: its bytes hold CRLF and no bare LF.
+    assert "line endings converted LF→CRLF in a text-mode transfer" in damaged["state"]["message"]
+    assert "scanned" not in damaged["state"]["message"]
     assert by_name["parse minutes.pdf"]["state"]["name"] == "Completed"
     assert by_name["parse minutes.pdf"]["state"]["message"].startswith("skipped: minutes.pdf: ")
     stages = sorted(t["name"].split(" ", 1)[0] for t in tasks if t["name"].split(" ", 1)[0] in
@@ -336,6 +391,7 @@ def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_publishe
     # Nothing changed: the run-level tasks alone, and no exports written again.
     assert sorted(t["name"] for t in served.task_runs(again["id"])) == sorted(
         ["prepare warehouse", f"discover {source}", f"fetch {source}", "checks", "retention", "artifacts"])
+    _what_the_operator_reads(served, run)  # last: its tables' widths need the report side's tables too
 
 
 def test_the_scheduled_nightly_fires_and_completes(served):
@@ -387,12 +443,13 @@ def test_alerts_tell_of_a_failed_document_a_warning_and_a_failed_run_and_of_noth
     assert f"nightly run {served.get(f'/flow_runs/{operator}')['name']}: failed Dar_update.pdf (year unknown): " \
            f"Dar_update.pdf: no text in the document" in "\n".join(messages)
     assert [m for m in messages if m.endswith(link) and "failed Dar_update.pdf" in m]
-    assert [m for m in messages if m.endswith(link) and ": Warning (1 warning(s)): SNM's newest figures" in m]
+    # The run's warnings, every line of them: the event carries them all.
+    assert [m for m in messages if m.endswith(link) and ": completed with 1 warning(s):\n- SNM's newest figures" in m]
     assert [m for m in messages if f"/runs/flow-run/{locked['id']}" in m and ": Failed (WarehouseLocked: " in m]
     # A table the parser does not know: the run's first warning, its alert naming the table.
     title = snm.TITLE.format(number=4, subject="POR SENTIDO DEL FLUJO", year=2025)
-    assert [m for m in messages if f"/runs/flow-run/{drift}" in m and " warning(s)): IRREGULARES-POR-DARIEN-JUNIO.pdf: "
-            f"a table the parser does not know: {title} (rows: Sur - Norte, Norte - Sur)" in m]
+    assert [m for m in messages if f"/runs/flow-run/{drift}" in m and " warning(s):\n- IRREGULARES-POR-DARIEN-JUNIO.pdf: "
+            f"a table the parser does not know: {title} (rows: Sur - Norte, Norte - Sur)\n" in m]
     assert not [m for m in messages if f" run {quiet_run}: " in m]
     assert ALERT_PATH not in served.log.read_text()  # the URL is a credential: scheme and host only
 

@@ -64,8 +64,15 @@ def test_a_run_leaves_its_artifacts_on_the_flow_run(prefect_harness, duckdb_url,
             flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
     by_key = {a.key: a.data for a in artifacts}
     assert {"documents", "warehouse-status", "latest-figures", "exports"} <= set(by_key)
-    assert "IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf" in by_key["documents"]
-    assert "| loaded | 612 |" in by_key["documents"]  # the 612 rows the 2022 PDF holds (golden CSV)
+    documents = [[c.strip() for c in line.strip("|").split("|")] for line in by_key["documents"].splitlines()
+                 if line.startswith("| IRREGULARES")]
+    # Its published name, cut to a cell's 40 characters; the 612 rows the 2022 PDF holds (golden CSV).
+    assert documents == [["IRREGULARES_POR_DARIEN_DICIEMBRE_2022.p…", "7b05a3", "2022", "loaded", "+612"]]
+    # Both of the file's month-over-month jumps, each naming the file: notes, not run warnings.
+    notes = by_key["warnings"].split("### validation notes")[1]
+    for jump in ("country PER (label 'Perú') month 11 of 2022: 438 -> 34 (x12.9, beyond factor 10)",
+                 "country VEN (label 'Venezuela') month 11 of 2022: 40593 -> 668 (x60.8, beyond factor 10)"):
+        assert f"- IRREGULARES_POR_DARIEN_DICIEMBRE_2022.pdf: month-over-month change in {jump}" in notes.splitlines()
     # December 2022 by region, as Cuadro No. 001 prints it: Total 20,297, América del Sur 10,492.
     assert "December 2022: 20,297 persons" in by_key["latest-figures"]
     assert [[c.strip() for c in line.strip("|").split("|")][:3] for line in by_key["latest-figures"].splitlines()

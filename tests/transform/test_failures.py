@@ -22,15 +22,40 @@ def parse_error(path: Path) -> transform.ParseError:
     return caught.value
 
 
+# SNM's August 2024 file as a public repository holds it: every LF turned into CRLF on the way.
+DAMAGED = Path(__file__).resolve().parents[3] / "shared" / "snm" / "archive" / "Dar_update.pdf"
+CRLF_REASON = ("no text in the document: line endings converted LF→CRLF in a text-mode transfer "
+               "(no bare LF left); fetch the original again, or convert CRLF back to LF")
+
+
 def test_crlf_mangled_real_pdf_has_no_text(tmp_path):
     mangled = tmp_path / "mangled.pdf"
     mangled.write_bytes(REAL_2022.read_bytes().replace(b"\n", b"\r\n"))
     err = parse_error(mangled)
-    assert isinstance(err, transform.NoTextError) and "CRLF" in str(err)
+    assert isinstance(err, transform.NoTextError) and err.reason == CRLF_REASON
+
+
+def test_the_damaged_2024_file_is_told_to_have_had_its_line_endings_converted():
+    if not DAMAGED.is_file():
+        pytest.skip(f"{DAMAGED} is not beside the checkout")
+    data = DAMAGED.read_bytes()
+    assert data.startswith(b"%PDF-1.7\r\r\n") and data.count(b"\r\n") == data.count(b"\n") == 3806
+    err = parse_error(DAMAGED)
+    assert isinstance(err, transform.NoTextError)
+    assert str(err) == f"Dar_update.pdf: {CRLF_REASON}" and "scanned" not in str(err)
 
 
 def test_image_only_pdf_has_no_text(tmp_path):
-    assert isinstance(parse_error(snm.write_image_pdf(tmp_path / "scan.pdf")), transform.NoTextError)
+    err = parse_error(snm.write_image_pdf(tmp_path / "scan.pdf"))
+    assert isinstance(err, transform.NoTextError)
+    assert err.reason == "no text in the document: its pages hold no text (image-only or scanned PDF)"
+
+
+def test_a_pdf_written_with_crlf_line_ends_keeps_bare_lfs_and_is_not_told_converted(tmp_path):
+    # The real 2022 file holds 2,345 CRLF of its own beside 2,336 bare LF: CRLF alone proves nothing.
+    data = REAL_2022.read_bytes()
+    assert data.count(b"\r\n") > 2000 and data.count(b"\n") > data.count(b"\r\n")
+    assert transform.document.no_text_reason(data).endswith("(image-only or scanned PDF)")
 
 
 def test_encrypted_pdf(tmp_path):
