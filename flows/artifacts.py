@@ -15,17 +15,17 @@ from darien.config import Settings
 from darien.contract import published_name
 from flows.run import DocumentOutcome, RunSummary, docs_path
 from operations.unknown_tables import kept_paths
-from report.markdown import table
+from report.markdown import elided, table
 from report.status import unknown_table_markdown
 
 
 def documents_table(summary: RunSummary) -> str:
-    """The run's documents as a table that fits the UI: published name, short hash, year, status, rows written.
+    """The run's documents as a table that fits the UI: name (cut in the middle), short hash, year, status, rows.
 
     Rows written read `+612` (inserted), `~3` (updated), `−1` (deleted); a document's reason is
     in the list below the table (documents_reasons), as a cell would cut it.
     """
-    rows = [[o.name, (o.sha256 or "")[:6], o.year or "", o.status, rows_written(o)] for o in summary.outcomes]
+    rows = [[elided(o.name), (o.sha256 or "")[:6], o.year or "", o.status, rows_written(o)] for o in summary.outcomes]
     return table(["document", "sha256", "year", "status", "rows written"], rows,
                  align=["left", "left", "left", "left", "right"])
 

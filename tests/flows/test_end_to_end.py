@@ -67,7 +67,7 @@ def test_a_run_leaves_its_artifacts_on_the_flow_run(prefect_harness, duckdb_url,
     documents = [[c.strip() for c in line.strip("|").split("|")] for line in by_key["documents"].splitlines()
                  if line.startswith("| IRREGULARES")]
     # Its published name, cut to a cell's 40 characters; the 612 rows the 2022 PDF holds (golden CSV).
-    assert documents == [["IRREGULARES_POR_DARIEN_DICIEMBRE_2022.p…", "7b05a3", "2022", "loaded", "+612"]]
+    assert documents == [["IRREGULARES_P…DARIEN_DICIEMBRE_2022.pdf", "7b05a3", "2022", "loaded", "+612"]]
     # Both of the file's month-over-month jumps, each naming the file: notes, not run warnings.
     notes = by_key["warnings"].split("### validation notes")[1]
     for jump in ("country PER (label 'Perú') month 11 of 2022: 438 -> 34 (x12.9, beyond factor 10)",

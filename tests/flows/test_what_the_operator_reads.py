@@ -76,7 +76,7 @@ def test_the_documents_artifact_fits_the_screen_and_names_documents_as_published
     assert "file://" not in markdown and "%C3" not in markdown and "migracion.gob.pa" not in markdown
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines() if line.startswith("| ")]
     assert rows == [["document", "sha256", "year", "status", "rows written"],
-                    ["IRREGULARES_POR_DARIEN_DICIEMBRE_2022.p…", "7b05a3", "2022", "loaded", "+612"],
+                    ["IRREGULARES_P…DARIEN_DICIEMBRE_2022.pdf", "7b05a3", "2022", "loaded", "+612"],
                     ["TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf", "9c1f00", "2023", "loaded", "+560 ~12 −3"],
                     ["Dar_update.pdf", "e3b0c4", "", "failed", ""]]
     # The reason in full, one line below the table, the document named once.
