@@ -162,9 +162,13 @@ class Batch:
 
 
 def shown_url(url: str) -> str:
-    """`url` with its percent-escapes decoded (TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf, not TR%C3%81NSITO…); for display only."""
-    from urllib.parse import unquote
+    """`url` with its percent-escapes decoded (TRÁNSITO_IRREGULAR_POR_DARIÉN.pdf, not TR%C3%81NSITO…), and a
+    local file's URL as its path on the server (a browser showing the UI opens no file://); for display only."""
+    from urllib.parse import unquote, urlsplit
 
+    parts = urlsplit(url)
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        return unquote(parts.path) + (f"#{unquote(parts.fragment)}" if parts.fragment else "")
     return unquote(url)
 
 

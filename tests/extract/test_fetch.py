@@ -302,6 +302,6 @@ def test_local_file_faults_are_reported_not_raised(tmp_path):
                           "https://www.migracion.gob.pa/estadisticas/", "pdf")
     raw = tmp_path / "raw"
     assert extract.fetch(bad, None, raw_dir=raw).fetch == "refused"
-    assert extract.fetch(gone, None, raw_dir=raw).error == f"{gone.url}: failed: no such file"
+    assert extract.fetch(gone, None, raw_dir=raw).error == f"{tmp_path / 'nada.pdf'}: failed: no such file"  # its path
     assert "file: link found on a web page" in extract.fetch(on_web, None, raw_dir=raw).error
     assert landing_names(raw) == []
