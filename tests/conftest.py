@@ -13,6 +13,9 @@ from tests.warehouse import pg_schema
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+# The test servers keep their state in SQLite. With three workers on two busy cores a write
+# can wait more than Prefect's default 10 s for the lock ("database is locked" ended a run).
+os.environ.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "60")
 
 # Fixtures that reach a server: a test using one must carry the server's marker, so that
 # `-m "not postgres"` or `-m "not prefect"` leaves out every test that needs it.
