@@ -12,8 +12,8 @@ import extract
 import load
 import report
 from darien.config import Settings
-from darien.contract import published_name
-from flows.run import DocumentOutcome, RunSummary, docs_path
+from darien.contract import published_name, shown_url
+from flows.run import DocumentOutcome, RunSummary
 from operations.unknown_tables import kept_paths
 from report.markdown import elided, table
 from report.status import unknown_table_markdown
@@ -42,9 +42,8 @@ def documents_reasons(summary: RunSummary) -> str:
     for o in summary.outcomes:
         if not o.reason:
             continue
-        reason = o.reason.removeprefix(f"{o.name}: ")
         where = f" at {o.stage}" if o.stage else ""
-        lines.append(f"- **{o.name}** ({(o.sha256 or '')[:6]}) {o.status}{where}: {reason}")
+        lines.append(f"- **{o.name}** ({(o.sha256 or '')[:6]}) {o.status}{where}: {o.why}")
     return "\n".join(lines)
 
 
@@ -61,7 +60,7 @@ def quarantine_details(summary: RunSummary) -> str:
         lines += ["", "Offending rows (up to five):" if o.offending else "Offending rows: none named", ""]
         lines += [f"- {row}" for row in o.offending]
         if o.docs_url:
-            lines += ["", f"Data Docs page, on the server: `{docs_path(o.docs_url)}`"]
+            lines += ["", f"Data Docs page, on the server: `{shown_url(o.docs_url)}`"]
         parts.append("\n".join(lines).rstrip())
     return "\n\n".join(parts)
 

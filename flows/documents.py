@@ -37,7 +37,7 @@ import transform
 from darien.config import Settings
 from darien.contract import PIPELINE_VERSION, Batch, published_name, shown_url
 from flows import alerts, progress
-from flows.run import DocumentOutcome, RunSummary, docs_path, run_logger
+from flows.run import DocumentOutcome, RunSummary, run_logger
 from load import drift
 from operations.unknown_tables import keep_unknown_tables
 
@@ -105,7 +105,7 @@ def validate(shared: Shared, batch: Batch, accepted: bool, name: str):
             return ended(shared.cfg, DocumentOutcome(batch.source_url, batch.source_sha256, batch.year,
                                                      "failed", str(err)), "validate")
     if not verdict.success:
-        return Failed(message=f"{verdict.failures[0]} (Data Docs: {docs_path(verdict.docs_url)})", data=verdict)
+        return Failed(message=f"{verdict.failures[0]} (Data Docs: {shown_url(verdict.docs_url or '')})", data=verdict)
     return verdict
 
 
@@ -210,10 +210,8 @@ def failed_checks(verdict) -> list[str]:
 def failure_line(outcome: DocumentOutcome) -> str:
     """The one log line of a document that did not load: its published name, its status, the stage, why.
 
-    A parse error's reason already starts with the file's name; it is not said twice.
     """
-    reason = (outcome.reason or "").removeprefix(f"{outcome.name}: ")
-    return f"{outcome.name} {outcome.status} at {outcome.stage}: {reason}"
+    return f"{outcome.name} {outcome.status} at {outcome.stage}: {outcome.why}"
 
 
 def log_drift(lines: list[str], warn: bool) -> None:

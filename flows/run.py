@@ -39,6 +39,11 @@ class DocumentOutcome:
         """The document as people know it: its published file name (the URL when it has none)."""
         return published_name(self.url) or self.url
 
+    @property
+    def why(self) -> str:
+        """Its reason without the file name a parse error's reason starts with (said once, before it)."""
+        return (self.reason or "").removeprefix(f"{self.name}: ")
+
 
 @dataclass
 class RunSummary:
@@ -192,13 +197,3 @@ def failed(err: Exception):
     run_logger().error("%s", err)
     return Failed(message=f"{type(err).__name__}: {err}", data=err)
 
-
-def docs_path(url: str | None) -> str | None:
-    """A Data Docs page's path on the server, from the file:// URL GX gives it (a browser showing the UI opens neither)."""
-    if not url:
-        return None
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
-    parts = urlsplit(url)
-    return url2pathname(parts.path) if parts.scheme == "file" else url
