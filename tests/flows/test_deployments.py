@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from tests import snm_documents as snm
+from tests.processes import processes
 from tests.real_documents import REAL_2022, REAL_2023, pdf_archive
 from tests.warehouse import pg_schema, query
 
@@ -172,15 +173,7 @@ def served(tmp_path_factory, receiver):
 
 def _children(pid: int) -> list[int]:
     """The processes whose parent is `pid`."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+    return [p.pid for p in processes() if p.ppid == pid]
 
 
 def _alive(pid: int) -> bool:
