@@ -170,8 +170,9 @@ def warnings_markdown(summary: RunSummary) -> str:
     def listed(lines: list[str]) -> str:
         return "\n".join(f"- {line}" for line in lines) if lines else "- none"
 
-    return (f"### run warnings (alerted)\n\n{len(summary.warnings)} warning(s), sent to the run-warning "
-            f"alert (layout drift, freshness, published figures, sources gone quiet):\n\n"
+    return (f"### run warnings (alerted)\n\n{len(summary.warnings)} warning(s), what the run-warning "
+            f"alert sends when DARIEN_ALERT_WEBHOOK is set (layout drift, freshness, published figures, "
+            f"sources gone quiet):\n\n"
             f"{listed(summary.warnings)}\n\n"
             f"### validation notes\n\n{len(summary.notes)} month-over-month change(s) beyond DARIEN_JUMP_FACTOR: "
             f"notes for analysts, not alerted; they stop no document from loading.\n\n{listed(summary.notes)}")

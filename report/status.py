@@ -71,8 +71,8 @@ class Table:
             if over <= 0 or width <= NAME_MIN or not any(self.columns[i] in URL_COLUMNS for i in shown):
                 break
             width = max(NAME_MIN, width - over)
-        notes = [f"- {_named(self.columns, row)}: {_blank(row[i])}" for row in self.rows
-                 for i, c in enumerate(self.columns) if c in LISTED and _blank(row[i])]
+        notes = [f"- {_named(self.columns, row)}: {_without_name(self.columns, row, _blank(row[i]))}"
+                 for row in self.rows for i, c in enumerate(self.columns) if c in LISTED and _blank(row[i])]
         return "\n\n".join([text, "\n".join(notes)]) if notes else text
 
     def documents(self) -> dict[tuple[str, str], str]:
@@ -115,6 +115,12 @@ def _cell(column: str, value, width: int = CELL) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}" if column in COUNTS and isinstance(value, int) else str(value)
+
+
+def _without_name(columns: list[str], row: tuple, text: str) -> str:
+    """An error or reason without the file name it starts with (a parse error's), said once before it."""
+    url = next((row[i] for i, c in enumerate(columns) if c in URL_COLUMNS), None)
+    return text.removeprefix(f"{published_name(url)}: ") if url else text
 
 
 def _named(columns: list[str], row: tuple) -> str:
