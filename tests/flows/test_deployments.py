@@ -390,18 +390,18 @@ def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_publishe
 def test_the_scheduled_nightly_fires_and_completes(served):
     nightly = served.deployment("nightly")
 
-    def first_scheduled_run():
+    def started(states=("PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED")):
         runs = served.post("/flow_runs/filter", {
-            "flow_runs": {"deployment_id": {"any_": [nightly["id"]]}, "state": {"type": {"any_": [
-                "PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED"]}}},
+            "flow_runs": {"deployment_id": {"any_": [nightly["id"]]}, "state": {"type": {"any_": list(states)}}},
             "sort": "EXPECTED_START_TIME_ASC"})
-        return next((r for r in runs if r["auto_scheduled"]), None)
+        return [r for r in runs if r["auto_scheduled"]]
 
-    run = _wait(first_scheduled_run, 120, "the first scheduled nightly", every=2)
-    # One is enough; pausing deletes the runs still scheduled, so the next minute's does not
-    # start while this one holds the warehouse.
+    run = _wait(lambda: next(iter(started()), None), 120, "the first scheduled nightly", every=2)
+    # One is enough; pausing deletes the runs still scheduled. The module's earlier tests may have
+    # let later minutes' runs start too: the warehouse is read once none of them is still writing.
     served.post(f"/deployments/{nightly['id']}/pause_deployment", {})
     run = served.finished(run["id"])
+    _wait(lambda: not started(("PENDING", "RUNNING")), 240, "the scheduled nightlies to end", every=2)
 
     _completed_with_artifacts(served, run)
     assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
