@@ -31,7 +31,7 @@ def _logs_and_artifacts(flow_run_id) -> tuple[list[tuple[int, str]], dict[str, s
 
 def test_an_unknown_table_is_warned_of_once_logged_kept_and_shown(prefect_harness, duckdb_url, tmp_path,
                                                                    monkeypatch):
-    monkeypatch.setenv("DARIEN_WORKERS", "1")  # one document: one parser and one validator process
+    monkeypatch.setenv("DARIEN_WORKERS", "2")
     spec, flow = snm.flow_direction_spec()
     folder = tmp_path / "source"
     folder.mkdir()
@@ -52,6 +52,8 @@ def test_an_unknown_table_is_warned_of_once_logged_kept_and_shown(prefect_harnes
                              "see the warnings artifact. 0 failed, 0 quarantined")
     logs, artifacts = _logs_and_artifacts(state.state_details.flow_run_id)
     assert (30, line) in logs  # WARNING, in the Prefect run's log
+    # One document: one parser and one validator process started, not DARIEN_WORKERS of each.
+    assert (20, "1 document(s) to parse, validate and publish, 1 at a time (DARIEN_WORKERS=2)") in logs
     alerted = artifacts["warnings"].split("### validation notes")[0]
     assert alerted.startswith("### run warnings (alerted)") and f"- {line}" in alerted.splitlines()
     # Its rows, as printed, for a person to read: in a CSV under the data folder and in the documents artifact.
