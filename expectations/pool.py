@@ -7,8 +7,11 @@ import GX but not Prefect, open the gx_dir context once, and validate side by si
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 from darien.contract import Batch
@@ -49,11 +52,45 @@ class ValidatorPool(WorkerPool):
     """A context manager owning `workers` validator processes; `submit` returns a Future[Verdict]."""
 
     def __init__(self, workers: int, *, gx_dir: Path, docs_dir: Path, jump_factor: float = 10.0) -> None:
-        self.gx_dir, self.docs_dir = Path(gx_dir).resolve(), Path(docs_dir).resolve()
+        self._aim(gx_dir, docs_dir, jump_factor)
         super().__init__(workers, _open, (self.gx_dir, self.docs_dir), _errors)
+
+    def _aim(self, gx_dir: Path, docs_dir: Path, jump_factor: float) -> None:
+        """Where the next submissions' suites, Data Docs and jump factor come from (a worker opens any gx_dir)."""
+        self.gx_dir, self.docs_dir = Path(gx_dir).resolve(), Path(docs_dir).resolve()
         self.jump_factor = float(jump_factor)
 
     def submit(self, batch: Batch, *, previous=None, accepted: bool = False) -> "Future[Verdict]":
         """Validate `batch` in a worker (see expectations.validate for `previous` and `accepted`)."""
         return self.run(_validate, batch, self.gx_dir, self.docs_dir, self.jump_factor, previous, accepted,
                         name=batch.file_name)
+
+
+_kept: dict[int, ValidatorPool] = {}  # workers -> an open pool no run is using
+_kept_lock = threading.Lock()
+
+
+@contextmanager
+def validators(workers: int, *, gx_dir: Path, docs_dir: Path, jump_factor: float = 10.0) -> Iterator[ValidatorPool]:
+    """A ValidatorPool for one run, whose worker processes the process keeps for its next run.
+
+    A validator costs about 4 s of CPU to start (Great Expectations' import), so a process that
+    runs several flows (the tests, a notebook) starts them once, as joblib's reusable executor
+    does. A `darien` command, or a deployment's run, is a process of its own: its pool ends with
+    it. Two runs at once get a pool each; a run that raises closes its pool.
+    """
+    with _kept_lock:
+        pool = _kept.pop(workers, None)
+    if pool is None:
+        pool = ValidatorPool(workers, gx_dir=gx_dir, docs_dir=docs_dir, jump_factor=jump_factor).__enter__()
+    else:
+        pool._aim(gx_dir, docs_dir, jump_factor)
+    try:
+        yield pool
+    except BaseException:
+        pool.__exit__(None, None, None)
+        raise
+    with _kept_lock:
+        spare = _kept.setdefault(workers, pool) is not pool
+    if spare:
+        pool.__exit__(None, None, None)

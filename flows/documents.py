@@ -248,8 +248,8 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
     run_logger().info("%d document(s) to parse, validate and publish, %d at a time (DARIEN_WORKERS=%d)",
                       len(todo), n, cfg.workers)
     with transform.ParserPool(n, cfg.parse_timeout_s) as parsers, \
-            expectations.ValidatorPool(n, gx_dir=cfg.gx_dir, docs_dir=cfg.docs_dir,
-                                       jump_factor=cfg.jump_factor) as validators, \
+            expectations.validators(n, gx_dir=cfg.gx_dir, docs_dir=cfg.docs_dir,
+                                    jump_factor=cfg.jump_factor) as validators, \
             ThreadPoolTaskRunner(max_workers=n) as runner:
         shared = Shared(cfg, parsers, validators, threading.Lock(),
                         str(flow_run.id) if flow_run.id else None, years)

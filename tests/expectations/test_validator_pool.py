@@ -56,3 +56,28 @@ def test_an_unusable_gx_dir_reaches_the_caller_as_one_line(tmp_path):
         with pytest.raises(expectations.GateError) as caught:
             pool.submit(region_2022()).result(timeout=120)
     assert str(blocker) in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_process_keeps_its_validators_for_its_next_run_and_each_run_its_own_folders(tmp_path):
+    bad = with_rows(region_2022(), lambda r: set_where(r, "category == 'asia' and month == 3", "persons", -5))
+    runs = {name: {"gx_dir": tmp_path / name / "gx", "docs_dir": tmp_path / name / "docs"} for name in "ab"}
+    with expectations.validators(1, **runs["a"], jump_factor=10) as first:
+        judged_a = first.submit(bad).result(timeout=180)
+        workers = first.pids
+    with expectations.validators(1, **runs["b"], jump_factor=10) as second:
+        # Two runs at once (threads of one process) get a pool each.
+        with expectations.validators(1, **runs["a"]) as beside:
+            assert beside is not second and not set(beside.pids) & set(workers)
+        judged_b = second.submit(bad).result(timeout=180)
+        assert second is first and second.pids == workers  # no new worker: GX was not imported again
+    assert judged_a.failures == judged_b.failures and not judged_b.success
+    # The second run's suites and validation page are its own folders', not the first's.
+    for name, verdict in zip("ab", (judged_a, judged_b)):
+        page = Path(verdict.docs_url.removeprefix("file://"))
+        assert page.is_file() and page.is_relative_to(runs[name]["docs_dir"])
+        assert (runs[name]["gx_dir"] / "expectations").is_dir()
+    # A run that raises leaves no workers behind: the next run starts its own.
+    with pytest.raises(RuntimeError), expectations.validators(1, **runs["a"]) as failing:
+        raise RuntimeError("the warehouse went away")
+    assert failing.pids == []
