@@ -30,9 +30,10 @@ def darien_environment(prefect_api: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DARIEN_")}
     # PYTHONPATH: packages newer than the editable install's list (export/) import from the checkout.
     # No crawler pacing: the site is the test's own, and a second between its requests is
-    # seconds of sleep in every run (tests/extract checks the pacing itself).
+    # seconds of sleep in every run (tests/extract checks the pacing itself). One document at a
+    # time, as in the other tests: the hostile run sets DARIEN_WORKERS=2 itself.
     env.update(PREFECT_API_URL=prefect_api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               DARIEN_WORKERS="2", DARIEN_REQUEST_INTERVAL="0", PYTHONPATH=root)
+               DARIEN_WORKERS="1", DARIEN_REQUEST_INTERVAL="0", PYTHONPATH=root)
     return env
 
 
