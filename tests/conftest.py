@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -134,16 +135,23 @@ def engine(warehouse_url):
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """One temporary Prefect server for the whole session (it takes ~10 s to start).
+    """One temporary Prefect server for the whole session (~5 s to start on a migrated database).
 
     Prefect's logging is set up here, once, on the session's stderr: set up inside a test,
     its console handler would write to that test's captured stream, closed after it.
     """
+    import prefect.testing.utilities as harness
     from prefect.logging.configuration import setup_logging
-    from prefect.testing.utilities import prefect_test_harness
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    from tests import prefect_database
 
     setup_logging()
-    with prefect_test_harness(server_startup_timeout=60):
+    with ExitStack() as started:
+        with prefect_database.migrated(harness):  # its server starts on a migrated copy
+            started.enter_context(harness.prefect_test_harness(server_startup_timeout=60))
+        url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+        assert url.endswith(f"/{prefect_database.DATABASE}"), f"the harness's database is {url}: update tests/prefect_database.py"
         yield
 
 

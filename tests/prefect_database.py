@@ -1,0 +1,54 @@
+"""A migrated Prefect database for the tests' temporary servers, built once per Prefect version.
+
+A Prefect server on a new SQLite file runs every migration first: about 10 s of CPU, paid by
+each xdist worker's server at the session's start. The template is migrated once (by
+`prefect server database upgrade`), kept in the system's temporary folder under the Prefect
+version, and copied into each temporary server's folder before it starts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+DATABASE = "prefect-test.db"  # the file prefect_test_harness puts in its temporary folder
+
+
+def template() -> Path:
+    """The migrated database file for this Prefect version, built by the first caller."""
+    import prefect
+
+    path = Path(tempfile.gettempdir()) / f"darien-prefect-{prefect.__version__}.db"
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers start at once: one builds, the others wait
+        if not path.exists():
+            building = path.with_name(f"{path.name}.{os.getpid()}")
+            env = {**os.environ, "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{building}"}
+            subprocess.run([Path(sys.executable).parent / "prefect", "server", "database", "upgrade", "-y"],
+                           env=env, check=True, capture_output=True)
+            building.replace(path)
+    return path
+
+
+@contextmanager
+def migrated(harness_module) -> Iterator[None]:
+    """While the block starts prefect_test_harness, its temporary folder holds a copy of the template."""
+    database, mkdtemp = template(), harness_module.mkdtemp
+
+    def folder_with_database(*args, **kwargs) -> str:
+        folder = mkdtemp(*args, **kwargs)
+        shutil.copyfile(database, Path(folder) / DATABASE)
+        return folder
+
+    harness_module.mkdtemp = folder_with_database
+    try:
+        yield
+    finally:
+        harness_module.mkdtemp = mkdtemp
