@@ -198,6 +198,26 @@ def test_serve_registers_nightly_on_the_configured_schedule_and_backfill_on_dema
     assert f"runs read {served.source} (DARIEN_SOURCE_URL)" in served.log.read_text()
 
 
+def test_the_scheduled_nightly_fires_and_completes(served):
+    nightly = served.deployment("nightly")
+
+    def started(states=("PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED")):
+        runs = served.post("/flow_runs/filter", {
+            "flow_runs": {"deployment_id": {"any_": [nightly["id"]]}, "state": {"type": {"any_": list(states)}}},
+            "sort": "EXPECTED_START_TIME_ASC"})
+        return [r for r in runs if r["auto_scheduled"]]
+
+    run = _wait(lambda: next(iter(started()), None), 120, "the first scheduled nightly", every=2)
+    # One is enough: pausing deletes the runs still scheduled (this test comes first, so that few
+    # minutes' runs start). One may have started already: the warehouse is read once none writes.
+    served.post(f"/deployments/{nightly['id']}/pause_deployment", {})
+    run = served.finished(run["id"])
+    _wait(lambda: not started(("PENDING", "RUNNING")), 240, "the scheduled nightlies to end", every=2)
+
+    _completed_with_artifacts(served, run)
+    assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
+
+
 def _completed_with_artifacts(served: Served, run: dict) -> dict[str, str]:
     # Prefect's own Completed, its message naming the warnings (the samples' figures are years old).
     assert run["state"]["type"] == "COMPLETED", run["state"]
@@ -385,26 +405,6 @@ def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_publishe
     assert sorted(t["name"] for t in served.task_runs(again["id"])) == sorted(
         ["prepare warehouse", f"discover {source}", f"fetch {source}", "checks", "retention", "artifacts"])
     _what_the_operator_reads(served, run)  # last: its tables' widths need the report side's tables too
-
-
-def test_the_scheduled_nightly_fires_and_completes(served):
-    nightly = served.deployment("nightly")
-
-    def started(states=("PENDING", "RUNNING", "COMPLETED", "FAILED", "CRASHED")):
-        runs = served.post("/flow_runs/filter", {
-            "flow_runs": {"deployment_id": {"any_": [nightly["id"]]}, "state": {"type": {"any_": list(states)}}},
-            "sort": "EXPECTED_START_TIME_ASC"})
-        return [r for r in runs if r["auto_scheduled"]]
-
-    run = _wait(lambda: next(iter(started()), None), 120, "the first scheduled nightly", every=2)
-    # One is enough; pausing deletes the runs still scheduled. The module's earlier tests may have
-    # let later minutes' runs start too: the warehouse is read once none of them is still writing.
-    served.post(f"/deployments/{nightly['id']}/pause_deployment", {})
-    run = served.finished(run["id"])
-    _wait(lambda: not started(("PENDING", "RUNNING")), 240, "the scheduled nightlies to end", every=2)
-
-    _completed_with_artifacts(served, run)
-    assert _totals(f"duckdb:///{served.scheduled / 'warehouse.duckdb'}") == TOTALS
 
 
 @pytest.mark.prefect
