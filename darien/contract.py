@@ -180,6 +180,11 @@ def published_name(url: str) -> str:
     return PurePosixPath(unquote(urlsplit(url).path)).name
 
 
+def without_name(reason: str, url: str) -> str:
+    """`reason` without the document's name it starts with (a parse error's), for a line that names the document first."""
+    return reason.removeprefix(f"{published_name(url) or url}: ")
+
+
 def empty_rows() -> pd.DataFrame:
     """A zero-row frame with the contract's columns and dtypes."""
     import pandas as pd

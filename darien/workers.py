@@ -3,9 +3,9 @@
 Workers start with forkserver (spawn where unavailable), so they inherit nothing of the
 flow's process, not even the module it was started as (`_Popen`): a worker imports only
 what its initializer imports (the parser's neither Prefect nor Great Expectations, the
-validator's no Prefect). Each exits when the process
-that owns its pool dies, even by SIGKILL. A worker that dies is replaced: the job it held
-fails with the error the pool's `errors` function makes of it, and the pool goes on.
+validator's no Prefect). Each exits when the process that owns its pool dies, even by
+SIGKILL. A worker that dies is replaced: the job it held fails with the error the pool's
+`errors` function makes of it, and the pool goes on.
 """
 
 from __future__ import annotations

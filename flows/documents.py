@@ -105,7 +105,8 @@ def validate(shared: Shared, batch: Batch, accepted: bool, name: str):
             return ended(shared.cfg, DocumentOutcome(batch.source_url, batch.source_sha256, batch.year,
                                                      "failed", str(err)), "validate")
     if not verdict.success:
-        return Failed(message=f"{verdict.failures[0]} (Data Docs: {shown_url(verdict.docs_url or '')})", data=verdict)
+        docs = f" (Data Docs: {shown_url(verdict.docs_url)})" if verdict.docs_url else ""
+        return Failed(message=f"{verdict.failures[0]}{docs}", data=verdict)
     return verdict
 
 
@@ -208,9 +209,7 @@ def failed_checks(verdict) -> list[str]:
 
 
 def failure_line(outcome: DocumentOutcome) -> str:
-    """The one log line of a document that did not load: its published name, its status, the stage, why.
-
-    """
+    """The one log line of a document that did not load: its published name, its status, the stage, why."""
     return f"{outcome.name} {outcome.status} at {outcome.stage}: {outcome.why}"
 
 

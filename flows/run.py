@@ -11,7 +11,7 @@ from prefect import get_run_logger
 
 import load
 from darien.config import Settings
-from darien.contract import UnknownTable, published_name
+from darien.contract import UnknownTable, published_name, without_name
 
 
 @dataclass
@@ -42,7 +42,7 @@ class DocumentOutcome:
     @property
     def why(self) -> str:
         """Its reason without the file name a parse error's reason starts with (said once, before it)."""
-        return (self.reason or "").removeprefix(f"{self.name}: ")
+        return without_name(self.reason or "", self.url)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from darien import contract
-from darien.contract import UnknownTable, published_name, shown_url
+from darien.contract import UnknownTable, published_name, shown_url, without_name
 from operations.unknown_tables import kept_paths
 from report import sources
 from report.markdown import CELL, ROW, elided, too_wide
@@ -117,15 +117,20 @@ def _cell(column: str, value, width: int = CELL) -> str:
     return f"{value:,}" if column in COUNTS and isinstance(value, int) else str(value)
 
 
+def _url(columns: list[str], row: tuple) -> str | None:
+    """The row's document URL, if a column holds one."""
+    return next((row[i] for i, c in enumerate(columns) if c in URL_COLUMNS), None)
+
+
 def _without_name(columns: list[str], row: tuple, text: str) -> str:
-    """An error or reason without the file name it starts with (a parse error's), said once before it."""
-    url = next((row[i] for i, c in enumerate(columns) if c in URL_COLUMNS), None)
-    return text.removeprefix(f"{published_name(url)}: ") if url else text
+    """An error or reason without the file name it starts with, said once before it (`_named`)."""
+    url = _url(columns, row)
+    return without_name(text, url) if url else text
 
 
 def _named(columns: list[str], row: tuple) -> str:
     """The document a row is about, for a line below its table: `name` (sha256), else its first cell."""
-    url = next((row[i] for i, c in enumerate(columns) if c in URL_COLUMNS), None)
+    url = _url(columns, row)
     if url is None:
         return _blank(row[0])
     sha = row[columns.index("sha256")] if "sha256" in columns else ""
