@@ -79,5 +79,8 @@ def test_a_process_keeps_its_validators_for_its_next_run_and_each_run_its_own_fo
         assert (runs[name]["gx_dir"] / "expectations").is_dir()
     # A run that raises leaves no workers behind: the next run starts its own.
     with pytest.raises(RuntimeError), expectations.validators(1, **runs["a"]) as failing:
+        kept = failing.pids
         raise RuntimeError("the warehouse went away")
     assert failing.pids == []
+    with expectations.validators(1, **runs["a"]) as after:
+        assert after is not failing and after.pids and not set(after.pids) & set(kept)
