@@ -41,10 +41,10 @@ def reparsed(batch: contract.Batch, version: str, changes: dict) -> contract.Bat
 
 def sequences(prelim: contract.Batch, final: contract.Batch) -> dict[str, list[contract.Batch]]:
     """Name -> the batches published in that order, on a fresh warehouse."""
-    july, august, dec = three_versions()
+    three = july, august, dec = three_versions()  # a publish reads its batches, never changes them
     out = {"prelim_final": [prelim, final], "final_prelim": [final, prelim]}
     for order in permutations(range(3)):
-        out["three_" + "".join(map(str, order))] = [three_versions()[i] for i in order]
+        out["three_" + "".join(map(str, order))] = [three[i] for i in order]
     fixed = reparsed(august, "parser-2+suites-1", {(7, "VEN"): 51})
     out["reparsed_middle"] = [july, august, dec, fixed]
     out["reparsed_middle_back"] = [july, august, dec, fixed, august]

@@ -125,13 +125,13 @@ def test_same_document_twice_writes_nothing(engine, prelim_2023, final):
 def test_any_order_of_three_versions_gives_one_history(warehouse_url):
     # VEN July goes 50 -> 55 -> 50 and Nepal leaves in the final: a late July in the middle
     # of the ranking must re-create the final's July row (it now differs from August).
-    states = []
+    states, versions = [], three_versions()
     for order in permutations(range(3)):
         engine = load.connect(warehouse_url)
         load.ensure_schema(engine)
         _empty(engine)
         for i in order:
-            load.publish(engine, three_versions()[i])
+            load.publish(engine, versions[i])
         states.append(snapshot(engine))
         engine.dispose()
     assert all(state == states[0] for state in states)
