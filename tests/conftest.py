@@ -102,6 +102,14 @@ def batch_2023():
     return transform.parse_document(REAL_2023)
 
 
+@pytest.fixture(scope="session")
+def nat_batch():
+    """The re-publication's nationality file (irreg_darien_nat.rda), read once for the session."""
+    from tests.republication import NAT, republication_batch
+
+    return republication_batch(NAT)
+
+
 @pytest.fixture
 def duckdb_url(tmp_path) -> str:
     return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"

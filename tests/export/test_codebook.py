@@ -67,13 +67,12 @@ def test_the_codebook_states_the_two_sources_and_the_re_publication_s_rules():
     assert {contract.ANNUAL_TABLE, "v_annual_series", "v_source_comparison"} <= set(codebook.TABLES)
 
 
-def test_what_the_codebook_says_of_the_samples_is_what_they_give(engine, batch_2023):
+def test_what_the_codebook_says_of_the_samples_is_what_they_give(engine, nat_batch, batch_2023):
     """The figures and rules the codebook states, read from the real re-publication and SNM's 2023 file."""
     import load
     import sqlalchemy as sa
-    from tests.republication import NAT, republication_batch
 
-    load.publish(engine, republication_batch(NAT))
+    load.publish(engine, nat_batch)
     load.publish(engine, batch_2023)
     with engine.connect() as conn:
         def rows(sql: str) -> list[tuple]:

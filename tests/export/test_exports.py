@@ -81,12 +81,10 @@ def test_a_second_export_replaces_the_files_with_the_new_figures(engine, exporte
         assert conn.sql("SELECT SUM(persons) FROM darien_transit WHERE year = 2022 AND breakdown = 'total'").fetchall() == [(248_284,)]
 
 
-def test_the_annual_table_and_the_two_series_views_are_exported(engine, batch_2023, tmp_path):
+def test_the_annual_table_and_the_two_series_views_are_exported(engine, nat_batch, batch_2023, tmp_path):
     from frictionless import Package, validate
 
-    from tests.republication import NAT, republication_batch
-
-    load.publish(engine, republication_batch(NAT))
+    load.publish(engine, nat_batch)
     load.publish(engine, batch_2023)
     exported = write_exports(engine, tmp_path / "exports")
     report = validate(str(exported.folder / DESCRIPTOR))

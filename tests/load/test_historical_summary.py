@@ -5,17 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 import load
-from tests.republication import NAT, republication_batch
 from tests.transform.annual_documents import Summary, write_summary
 from tests.transform.test_annual import PRINTED, SUMMARY_TITLE, YEARS, figures  # noqa: F401 (a fixture)
 from transform.document import parse_document
 
 
-def test_a_generated_summary_takes_2010_2019_and_agrees_with_the_re_publication(engine, tmp_path, figures):
+def test_a_generated_summary_takes_2010_2019_and_agrees_with_the_re_publication(engine, tmp_path, figures, nat_batch):
     rows = {PRINTED.get(code, "Otros"): by_year for code, by_year in figures.items()}
     path = write_summary(Summary(years=YEARS, rows=rows, title=SUMMARY_TITLE, cuadro=None),
                          tmp_path / "Estadisticas_Darien_2010-2019.pdf")
-    load.publish(engine, republication_batch(NAT))
+    load.publish(engine, nat_batch)
     stats = load.publish(engine, parse_document(path, source_url="https://www.migracion.gob.pa/Estadisticas_Darien_2010-2019.pdf"))
     assert not stats.superseded
     with engine.connect() as conn:

@@ -43,22 +43,22 @@ def without_lineage(batch) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_real_first_pages_do_not_name_the_darien_yet_both_are_read():
+def test_real_first_pages_do_not_name_the_darien_yet_both_are_read(batch_2022, batch_2023):
     # Why the border counts as the place: SNM's own first pages never say DARIÉN.
     for path in (REAL_2022, REAL_2023):
         with pdfplumber.open(path) as pdf:
             first = pdf.pages[0].extract_text()
         assert "FRONTERA CON COLOMBIA" in first and "DARI" not in first.upper()
-    totals = {path.name: transform.parse_document(path).rows.query("breakdown == 'total'").persons.sum()
-              for path in (REAL_2022, REAL_2023)}
+    totals = {path.name: batch.rows.query("breakdown == 'total'").persons.sum()
+              for path, batch in ((REAL_2022, batch_2022), (REAL_2023, batch_2023))}
     assert totals == {REAL_2022.name: 248_284, REAL_2023.name: 333_704}
 
 
 # One name in make check; the other three, each a full parse of the real PDF, in make test.
 @pytest.mark.parametrize("renamed", ["Dar_update.pdf", *(pytest.param(name, marks=pytest.mark.slow)
                                                          for name in ("Dar_update", "Dar_update.bin", "DAR_UPDATE.PDF"))])
-def test_a_renamed_real_pdf_gives_the_same_batch(tmp_path, renamed):
-    original = transform.parse_document(REAL_2022)
+def test_a_renamed_real_pdf_gives_the_same_batch(tmp_path, renamed, batch_2022):
+    original = batch_2022  # the real file under its own name
     copy = tmp_path / renamed
     shutil.copy(REAL_2022, copy)
     batch = transform.parse_document(copy)
