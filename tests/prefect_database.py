@@ -31,9 +31,12 @@ def template() -> Path:
         if not path.exists():
             building = path.with_name(f"{path.name}.{os.getpid()}")
             env = {**os.environ, "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{building}"}
-            subprocess.run([Path(sys.executable).parent / "prefect", "server", "database", "upgrade", "-y"],
-                           env=env, check=True, capture_output=True)
-            building.replace(path)
+            try:
+                subprocess.run([Path(sys.executable).parent / "prefect", "server", "database", "upgrade", "-y"],
+                               env=env, check=True, capture_output=True)
+                building.replace(path)
+            finally:
+                building.unlink(missing_ok=True)  # a failed build leaves nothing half-migrated
     return path
 
 
