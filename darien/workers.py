@@ -56,7 +56,7 @@ def _start(owner: int, initializer: Callable, initargs: tuple) -> None:
 
 
 class _Popen(popen_forkserver.Popen):
-    """The forkserver's launch (CPython 3.11's), minus the parent's `__main__`.
+    """The forkserver's launch (CPython 3.11's), from its pool kind's own forkserver, minus the parent's `__main__`.
 
     The standard launch has each new process import the module its parent was started as,
     before anything else: for a deployment's run (`python -m prefect.engine`) or `darien`,
@@ -74,7 +74,7 @@ class _Popen(popen_forkserver.Popen):
             context.reduction.dump(process_obj, buf)
         finally:
             context.set_spawning_popen(None)
-        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        self.sentinel, w = _servers[process_obj.preload].connect_to_new_process(self._fds)
         parent_w = os.dup(w)  # the child's sentinel of its parent, as the standard launch keeps it
         self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
         with open(w, "wb", closefd=True) as f:
@@ -83,20 +83,44 @@ class _Popen(popen_forkserver.Popen):
 
 
 class _Process(context.ForkServerProcess):
+    preload: tuple[str, ...] = ()  # which forkserver forks it
+
     @staticmethod
     def _Popen(process_obj):
         return _Popen(process_obj)
 
 
 class _ForkServerContext(context.ForkServerContext):
-    Process = _Process
+    """Processes forked by a forkserver that imported `preload` once, before its first fork."""
+
+    def __init__(self, preload: tuple[str, ...]) -> None:
+        self.preload = preload
+
+    def Process(self, *args, **kwargs):
+        process = _Process(*args, **kwargs)
+        process.preload = self.preload
+        return process
 
 
-def _context():
+_servers: dict[tuple[str, ...], forkserver.ForkServer] = {}  # a pool kind's preload -> its forkserver
+_servers_lock = threading.Lock()
+
+
+def _context(preload: tuple[str, ...]):
+    """A start context whose processes begin with `preload` imported, at the cost of one import per owner.
+
+    Each pool kind has a forkserver of its own, started with its first worker: it imports that
+    kind's modules (Great Expectations for the validators, about 4 s of CPU) once, and every
+    worker of that kind forked from it starts with them, in this process's life. A parser
+    worker's forkserver imports only the parser, so a parser imports neither Prefect nor GX.
+    """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
-    forkserver.set_forkserver_preload([])  # nor does the forkserver import `__main__` for them
-    return _ForkServerContext()
+    with _servers_lock:
+        if preload not in _servers:
+            _servers[preload] = forkserver.ForkServer()
+            _servers[preload].set_forkserver_preload(list(preload))  # not `__main__`, as the default has it
+    return _ForkServerContext(preload)
 
 
 class WorkerPool:
@@ -107,11 +131,12 @@ class WorkerPool:
     """
 
     def __init__(self, workers: int, initializer: Callable, initargs: tuple,
-                 errors: Callable[[str, BaseException], BaseException]) -> None:
+                 errors: Callable[[str, BaseException], BaseException], preload: tuple[str, ...] = ()) -> None:
         self.workers = max(1, int(workers))
         self._initializer = initializer
         self._initargs = initargs
         self._errors = errors
+        self._preload = tuple(preload)
         self._lock = threading.RLock()  # _run replaces a broken executor while holding it
         self._executor: ProcessPoolExecutor | None = None
 
@@ -135,7 +160,7 @@ class WorkerPool:
         return sorted(getattr(executor, "_processes", None) or ())
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_start,
+        return ProcessPoolExecutor(self.workers, mp_context=_context(self._preload), initializer=_start,
                                    initargs=(os.getpid(), self._initializer, self._initargs))
 
     def run(self, fn: Callable, *args, name: str) -> Future:

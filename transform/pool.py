@@ -94,11 +94,14 @@ def _errors(name: str, error: BaseException) -> ParseError:
     return ParseError(name, f"{type(error).__name__}: {error}")
 
 
+PRELOAD = ("pdfplumber", "transform.document", "transform.pdf")  # what a parser's forkserver imports once
+
+
 class ParserPool(WorkerPool):
     """A context manager owning `workers` parser processes; `submit` returns a Future[Batch]."""
 
     def __init__(self, workers: int, timeout_s: float, memory_mb: int | None = None) -> None:
-        super().__init__(workers, _initialise, (memory_mb,), _errors)
+        super().__init__(workers, _initialise, (memory_mb,), _errors, preload=PRELOAD)
         self.timeout_s = float(timeout_s)
 
     def submit(self, path: Path, *, source_url: str | None = None,
