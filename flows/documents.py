@@ -243,7 +243,7 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
     import expectations
 
     names = document_names(todo)
-    n = max(1, min(cfg.workers, len(todo)))  # a validator worker costs ~4 s of CPU to start: none idle
+    n = max(1, min(cfg.workers, len(todo)))  # a worker idle for the whole run would only hold memory
     run_logger().info("%d document(s) to parse, validate and publish, %d at a time (DARIEN_WORKERS=%d)",
                       len(todo), n, cfg.workers)
     with transform.ParserPool(n, cfg.parse_timeout_s) as parsers, \

@@ -21,6 +21,7 @@ def test_pool_judges_like_the_process_itself(tmp_path):
         verdicts = [f.result(timeout=180) for f in [pool.submit(good), pool.submit(bad)]]
         modules = pool.run(eval, "sorted(__import__('sys').modules)", name="modules").result(timeout=60)
         workers = pool.pids
+        servers = {parent(pid) for pid in workers}
     local = expectations.validate(bad, **dirs)
     assert verdicts[0].success and not verdicts[1].success
     assert verdicts[1].failures == local.failures
@@ -32,6 +33,31 @@ def test_pool_judges_like_the_process_itself(tmp_path):
     assert "great_expectations" in modules
     assert not [m for m in modules if m.split(".")[0] == "prefect"]
     assert len(workers) == 2
+    # Both are forked from one forkserver that imported GX once for them, not this process.
+    [server] = servers
+    assert server != os.getpid() and "'great_expectations'" in command(server)
+
+
+@pytest.mark.slow
+def test_validators_and_parsers_are_forked_from_forkservers_of_their_own(tmp_path):
+    import transform
+
+    with expectations.ValidatorPool(1, gx_dir=tmp_path / "gx", docs_dir=tmp_path / "docs") as validators, \
+            transform.ParserPool(1, 60) as parsers:
+        validator_server, parser_server = parent(validators.pids[0]), parent(parsers.pids[0])
+        assert validator_server != parser_server
+        # A parser's forkserver imported the parser only: neither GX nor Prefect reach a parser.
+        assert "'pdfplumber'" in command(parser_server)
+        assert "great_expectations" not in command(parser_server) and "prefect" not in command(parser_server)
+
+
+def parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def command(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
 @pytest.mark.slow
