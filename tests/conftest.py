@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests import postgres
+from tests import postgres, prefect_server
 from tests.real_documents import REAL_2022, REAL_2023
 from tests.warehouse import pg_schema
 
@@ -28,14 +28,24 @@ SERVER_FIXTURES = {"pg_url": "postgres", "prefect_harness": "prefect", "prefect_
 
 
 def pytest_configure(config):
-    """Choose the session's PostgreSQL once, in the controlling process; workers inherit it."""
+    """Choose the session's PostgreSQL once, in the controlling process; workers inherit it.
+
+    The controller also makes the folder its workers share (the session's Prefect server's).
+    """
     if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller chose
         return
     url, config._darien_pg_shown, config._darien_pg_private = postgres.choose()
     os.environ["DARIEN_TEST_PG"] = url
+    prefect_server.clean_up_after_killed_sessions()
+    os.environ["DARIEN_TEST_SESSION_DIR"] = config._darien_session = prefect_server.new_session_dir()
+    os.environ["DARIEN_TEST_CONTROLLER"] = str(os.getpid())
 
 
 def pytest_unconfigure(config):
+    session = getattr(config, "_darien_session", None)
+    if session is not None:
+        prefect_server.stop(Path(session))
+        shutil.rmtree(session, ignore_errors=True)
     server = getattr(config, "_darien_pg_private", None)
     if server is not None:
         server.stop()
@@ -143,23 +153,20 @@ def engine(warehouse_url):
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """One temporary Prefect server for the whole session (~5 s to start on a migrated database).
+    """The session's one temporary Prefect server (tests/prefect_server.py), as this process's API.
 
     Prefect's logging is set up here, once, on the session's stderr: set up inside a test,
     its console handler would write to that test's captured stream, closed after it.
     """
-    import prefect.testing.utilities as harness
+    import prefect.context
     from prefect.logging.configuration import setup_logging
-    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from tests import prefect_database
+    from tests import prefect_server
 
     setup_logging()
-    with ExitStack() as started:
-        with prefect_database.migrated(harness):  # its server starts on a migrated copy
-            started.enter_context(harness.prefect_test_harness(server_startup_timeout=60))
-        url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
-        assert url.endswith(f"/{prefect_database.DATABASE}"), f"the harness's database is {url}: update tests/prefect_database.py"
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.shared()}), \
+            prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()):
         yield
 
 

@@ -1,24 +1,21 @@
 """A migrated Prefect database for the tests' temporary servers, built once per Prefect version.
 
-A Prefect server on a new SQLite file runs every migration first: about 10 s of CPU, paid by
-each xdist worker's server at the session's start. The template is migrated once (by
-`prefect server database upgrade`), kept in the system's temporary folder under the Prefect
-version, and copied into each temporary server's folder before it starts.
+A Prefect server on a new SQLite file runs every migration first: about 10 s of CPU. The
+template is migrated once (by `prefect server database upgrade`), kept in the system's
+temporary folder under the Prefect version, and copied into a temporary server's folder
+before it starts (tests/prefect_server.py).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-DATABASE = "prefect-test.db"  # the file prefect_test_harness puts in its temporary folder
+DATABASE = "prefect-test.db"  # the file name prefect_test_harness gives its database
 
 
 def template() -> Path:
@@ -38,20 +35,3 @@ def template() -> Path:
             finally:
                 building.unlink(missing_ok=True)  # a failed build leaves nothing half-migrated
     return path
-
-
-@contextmanager
-def migrated(harness_module) -> Iterator[None]:
-    """While the block starts prefect_test_harness, its temporary folder holds a copy of the template."""
-    database, mkdtemp = template(), harness_module.mkdtemp
-
-    def folder_with_database(*args, **kwargs) -> str:
-        folder = mkdtemp(*args, **kwargs)
-        shutil.copyfile(database, Path(folder) / DATABASE)
-        return folder
-
-    harness_module.mkdtemp = folder_with_database
-    try:
-        yield
-    finally:
-        harness_module.mkdtemp = mkdtemp

@@ -1,0 +1,51 @@
+"""The session's one Prefect server: shared by the workers, and gone with the session's controller."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import prefect_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.prefect
+def test_every_worker_uses_the_session_s_server_watched_for_the_controller(prefect_harness):
+    from prefect.settings import PREFECT_API_URL
+
+    started = json.loads((prefect_server.session_dir() / "prefect.json").read_text())
+    assert PREFECT_API_URL.value() == started["url"]
+    watchdog = Path(f"/proc/{started['pid']}/cmdline").read_bytes().split(b"\0")
+    assert watchdog[1:4] == [b"-m", b"tests.prefect_server", os.environ["DARIEN_TEST_CONTROLLER"].encode()]
+
+
+def test_the_server_stops_when_the_controller_dies(tmp_path):
+    controller = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    (tmp_path / "prefect-test.db").write_bytes(b"")
+    watchdog = subprocess.Popen([sys.executable, "-m", "tests.prefect_server", str(controller.pid), "0",
+                                 str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = _wait_for_child(watchdog.pid)
+    assert b"uvicorn" in Path(f"/proc/{server}/cmdline").read_bytes()
+
+    controller.kill()
+    controller.wait()
+
+    assert watchdog.wait(timeout=30) == 0
+    assert not Path(f"/proc/{server}").exists()
+
+
+def _wait_for_child(pid: int) -> int:
+    for _ in range(200):
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        found = children.read_text().split() if children.exists() else []
+        if found:
+            return int(found[0])
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} started no child")
