@@ -4,7 +4,8 @@ Each stage is a Prefect task over a stage package's plain functions, named by th
 published file name (and its years, once parsed). Parsing and validation run in pools of
 long-lived worker processes (the parsers import neither Prefect nor Great Expectations, the
 validators no Prefect); their tasks wait on the pools. Every ledger write and every publish
-happens one at a time under the run's write lock, as a warehouse has one writer.
+happens one at a time under the run's write lock, as a warehouse has one writer, and a
+`publish` task starts only once the one before it ended.
 
 Layout drift (a table the parser does not know, a breakdown a new version no longer gives) is a
 run warning in the run that first processes a version, and only listed in the log after.
@@ -17,9 +18,9 @@ fails at a stage runs no later one and the others go on.
 from __future__ import annotations
 
 import queue
+from collections import Counter, deque
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -254,6 +255,9 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
                         str(flow_run.id) if flow_run.id else None, years)
         done: queue.Queue = queue.Queue()
         waiting, running, ends = iter(enumerate(todo)), {}, {}
+        # A publish starts once the one before it ended: they would wait for the write lock anyway,
+        # and the run graph shows them one after the other, as they happen.
+        to_publish: deque = deque()
 
         def submit(stage, i, after, **values) -> None:
             """Submit a document's next stage; it lists `after` (the task run before it) among its inputs."""
@@ -264,8 +268,11 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
             future = runner.submit(stage, {"shared": opaque(shared), "name": name,
                                            **{k: opaque(v) for k, v in values.items()}},
                                    wait_for=[allow_failure(after)] if after is not None else None)
-            running[future.task_run_id] = i, values.get("batch")
+            running[future.task_run_id] = i, values.get("batch"), stage
             future.add_done_callback(done.put)
+
+        def publishing() -> bool:
+            return any(stage is publish for _, _, stage in running.values())
 
         def start_next() -> None:
             i, row = next(waiting, (None, None))
@@ -276,13 +283,18 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
             start_next()
         while running:
             future = done.get()
-            i, batch = running.pop(future.task_run_id)
+            i, batch, stage = running.pop(future.task_run_id)
+            if stage is publish and to_publish:
+                waiting_i, after, values = to_publish.popleft()
+                submit(publish, waiting_i, after, **values)
             row = todo[i]
             result = future.result(raise_on_failure=False)
             if isinstance(result, BaseException):  # not a document's fault (the warehouse gone): the run ends
                 raise result
             if isinstance(result, Batch):
                 submit(validate, i, future, batch=result, accepted=row.accepted_at is not None)
+            elif isinstance(result, expectations.Verdict) and result.success and publishing():
+                to_publish.append((i, future, {"batch": batch, "verdict": result}))
             elif isinstance(result, expectations.Verdict):
                 submit(publish if result.success else quarantine, i, future, batch=batch, verdict=result)
             else:  # the chain's end: an outcome, or None (nothing to report)
