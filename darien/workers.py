@@ -1,9 +1,10 @@
 """Long-lived worker processes: what the parser pool (transform) and the validator pool (expectations) share.
 
 Workers start with forkserver (spawn where unavailable), so they inherit nothing of the
-flow's process, not even the module it was started as (`_Popen`): a worker imports only
-what its initializer imports (the parser's neither Prefect nor Great Expectations, the
-validator's no Prefect). Each exits when the process that owns its pool dies, even by
+flow's process, not even the module it was started as (`_Popen`): a worker holds only what
+its kind's forkserver preloaded and its initializer imports (the parser's neither Prefect nor
+Great Expectations, the validator's no Prefect). Each kind has a forkserver of its own, which
+imports those modules once for all of the process's workers of that kind (`_context`). Each exits when the process that owns its pool dies, even by
 SIGKILL. A worker that dies is replaced: the job it held fails with the error the pool's
 `errors` function makes of it, and the pool goes on.
 """
