@@ -1,7 +1,7 @@
 """A Prefect server of our own, and `make serve`: one on 127.0.0.1:4200 with the deployments, until Ctrl-C.
 
-`PrefectServer` is how the project starts a Prefect server: `make serve` (`main` below) and the
-bench use it. (The tests' in-process flows use Prefect's own `prefect_test_harness`.)
+`PrefectServer` is how the project starts a Prefect server: `make serve` (`main` below), the
+bench and the tests' one server of a session (tests/prefect_server.py) use it.
 
 `make serve`'s runs read the sources of DARIEN_SOURCE_URL (`make serve` passes `samples/`, as
 `make run`). With DARIEN_PREFECT_DB_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/prefect)

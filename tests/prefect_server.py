@@ -2,9 +2,11 @@
 
 Each worker used to start its own (prefect_test_harness): about 9 s of CPU to start and 1 s a
 minute idle, three times over. Now the first worker that needs one starts it, on a copy of the
-migrated template database (tests/prefect_database.py), and the others join it. It runs under
-a small watchdog (`python -m tests.prefect_server`) that stops it when the session's
-controlling process ends, killed or not; the controller stops it at the session's end.
+migrated template database (tests/prefect_database.py), and the others join it. It is the
+project's `flows.server.PrefectServer`, in the services of Prefect's own temporary servers
+(`PREFECT__SERVER_EPHEMERAL`), run by a small watchdog (`python -m tests.prefect_server`) that
+stops it when the session's controlling process ends, killed or not; the controller stops it
+at the session's end.
 """
 
 from __future__ import annotations
@@ -15,14 +17,11 @@ import os
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 from pathlib import Path
-
-import requests
 
 from tests import prefect_database
 
@@ -58,14 +57,16 @@ def shared() -> str:
         home = folder / "prefect"
         home.mkdir()
         shutil.copyfile(prefect_database.template(), home / prefect_database.DATABASE)
-        port = _free_port()
-        with open(home / "server.log", "w") as log:
+        log = home / "server.log"
+        with open(log, "w") as output:
             watchdog = subprocess.Popen(
-                [sys.executable, "-m", "tests.prefect_server", os.environ["DARIEN_TEST_CONTROLLER"], str(port),
-                 str(home)], cwd=Path(__file__).resolve().parents[1], stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "tests.prefect_server", os.environ["DARIEN_TEST_CONTROLLER"], str(home)],
+                cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=output, text=True,
                 start_new_session=True)  # a Ctrl-C reaches the controller, which stops it
-        url = f"http://127.0.0.1:{port}/api"
-        _wait_healthy(url, watchdog, home / "server.log")
+        url = watchdog.stdout.readline().strip()  # its API URL once it answers; nothing if it failed
+        watchdog.stdout.close()
+        if not url:
+            raise RuntimeError(f"the session's Prefect server did not start: {log.read_text()[-2000:]}")
         found.write_text(json.dumps({"url": url, "pid": watchdog.pid}))
         return url
 
@@ -75,68 +76,37 @@ def stop(folder: Path) -> None:
     found = folder / "prefect.json"
     if not found.exists():
         return
-    pid = json.loads(found.read_text())["pid"]
     try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
+        watchdog = os.pidfd_open(json.loads(found.read_text())["pid"])
+    except ProcessLookupError:  # it stopped with its server already
         return
-    for _ in range(200):  # the watchdog stops the server, then exits
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+    signal.pidfd_send_signal(watchdog, signal.SIGTERM)  # it stops the server, then exits
+    select.select([watchdog], [], [], 30)
+    os.close(watchdog)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _serve(owner: int, home: Path) -> None:
+    """Run the server until `owner` ends or SIGTERM comes; print its API URL once it answers."""
+    from flows.server import PrefectServer
 
-
-def _wait_healthy(url: str, watchdog: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if watchdog.poll() is not None:
-            raise RuntimeError(f"the session's Prefect server exited: {log.read_text()[-2000:]}")
-        try:
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    watchdog.terminate()
-    raise RuntimeError(f"the session's Prefect server did not answer within {STARTUP_S} s: {log.read_text()[-2000:]}")
-
-
-def _serve(owner: int, port: int, home: Path) -> None:
-    """Run the server (as prefect_test_harness runs its own) until `owner` ends or SIGTERM comes."""
-    import importlib.util
-
-    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-           "PREFECT__SERVER_FINAL": "1",
+    env = {**os.environ, "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT_UI_ENABLED": "0",
            "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / prefect_database.DATABASE}"}
-    env.pop("PREFECT_API_URL", None)
-    packages = Path(importlib.util.find_spec("prefect").origin).parents[1]  # without importing Prefect (2 s)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(packages), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"], env=env)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the finally below stops the server
+    announce = os.fdopen(os.dup(1), "w")  # the URL, for the worker that started this watchdog
+    os.dup2(2, 1)  # the server's own output goes to the log
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # leaving the block below stops the server
+    threading.Thread(target=_terminate_when_gone, args=(owner,), daemon=True).start()
+    with PrefectServer(home=home, env=env) as server:
+        server.ready(STARTUP_S)
+        print(server.api, file=announce, flush=True)
+        server.proc.wait()
+
+
+def _terminate_when_gone(owner: int) -> None:
     try:
-        owner_gone = os.pidfd_open(owner)
-        while server.poll() is None and not select.select([owner_gone], [], [], 1.0)[0]:
-            pass
-    except ProcessLookupError:  # the owner ended before the watchdog began
-        pass
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        select.select([os.pidfd_open(owner)], [], [])
+    finally:  # ended, or gone before the watchdog began
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))
+    _serve(int(sys.argv[1]), Path(sys.argv[2]))
