@@ -1,16 +1,17 @@
 """Long-lived worker processes: what the parser pool (transform) and the validator pool (expectations) share.
 
 Workers start with forkserver (spawn where unavailable), so they inherit nothing of the
-flow's process, not even the module it was started as (`_Popen`): a worker holds only what
-its kind's forkserver preloaded and its initializer imports (the parser's neither Prefect nor
-Great Expectations, the validator's no Prefect). Each kind has a forkserver of its own, which
-imports those modules once for all of the process's workers of that kind (`_context`). Each exits when the process that owns its pool dies, even by
-SIGKILL. A worker that dies is replaced: the job it held fails with the error the pool's
+flow's process, not even the module it was started as (`_Popen`): a worker holds only its
+kind's `preload` and what its initializer imports (the parser's neither Prefect nor Great
+Expectations, the validator's no Prefect). Each kind has a forkserver of its own, which
+imports the preload once for all of the process's workers of that kind (`_context`). Each
+exits when the process that owns its pool dies, even by SIGKILL. A worker that dies is replaced: the job it held fails with the error the pool's
 `errors` function makes of it, and the pool goes on.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import multiprocessing
 import os
@@ -51,8 +52,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _start(owner: int, initializer: Callable, initargs: tuple) -> None:
+def _start(owner: int, preload: tuple[str, ...], initializer: Callable, initargs: tuple) -> None:
     threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
+    for module in preload:  # loaded already when forked from the kind's forkserver; imported here when spawned
+        importlib.import_module(module)
     initializer(*initargs)
 
 
@@ -162,7 +165,7 @@ class WorkerPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=_context(self._preload), initializer=_start,
-                                   initargs=(os.getpid(), self._initializer, self._initargs))
+                                   initargs=(os.getpid(), self._preload, self._initializer, self._initargs))
 
     def run(self, fn: Callable, *args, name: str) -> Future:
         """Run `fn(*args)` in a worker; `name` names the job in the error if its worker dies."""

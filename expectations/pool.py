@@ -82,8 +82,8 @@ def validators(workers: int, *, gx_dir: Path, docs_dir: Path, jump_factor: float
     Great Expectations is imported once per process, by the forkserver the validators are forked
     from (darien.workers, about 4 s of CPU); each validator still opens the context and holds
     its memory, so a process that runs several flows (the tests, a notebook) starts them once,
-    as joblib's reusable executor does. A `darien` command, or a deployment's run, is a process of its own: its pool ends with
-    it. Two runs at once get a pool each; a run that raises closes its pool.
+    as joblib's reusable executor does. A `darien` command, or a deployment's run, is a process
+    of its own: its pool ends with it. Two runs at once get a pool each; a run that raises closes its pool.
     """
     with _kept_lock:
         pool = _kept.pop(workers, None)

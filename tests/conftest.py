@@ -18,8 +18,9 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
 # can wait more than Prefect's default 10 s for the lock ("database is locked" ended a run).
 os.environ.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "60")
 # One document in flight per run: each run then forks one parser and one validator instead of
-# two each (Great Expectations is imported once per process, by the validators' forkserver). The tests of runs side by side set DARIEN_WORKERS=2
-# themselves (tests/flows/test_deployments.py, tests/reliability), as does the bench.
+# two each (Great Expectations is imported once per process, by the validators' forkserver).
+# The tests of runs side by side set DARIEN_WORKERS=2 themselves (tests/flows/test_deployments.py,
+# tests/reliability), as does the bench.
 os.environ["DARIEN_WORKERS"] = "1"
 
 # Fixtures that reach a server: a test using one must carry the server's marker, so that

@@ -23,12 +23,6 @@ _memory_limit = 0  # bytes of address space this worker may use; 0: no limit
 
 def _initialise(memory_mb: int | None) -> None:
     global _memory_limit
-    # Import the parser once per worker, not once per document.
-    import pdfplumber  # noqa: F401
-
-    import transform.document  # noqa: F401
-    import transform.pdf  # noqa: F401
-
     if memory_mb:
         import resource
 
@@ -94,7 +88,8 @@ def _errors(name: str, error: BaseException) -> ParseError:
     return ParseError(name, f"{type(error).__name__}: {error}")
 
 
-PRELOAD = ("pdfplumber", "transform.document", "transform.pdf")  # what a parser's forkserver imports once
+# What every parser worker starts with: imported once per process, by the parsers' forkserver (darien.workers).
+PRELOAD = ("pdfplumber", "transform.document", "transform.pdf")
 
 
 class ParserPool(WorkerPool):
