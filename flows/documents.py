@@ -5,7 +5,7 @@ published file name (and its years, once parsed). Parsing and validation run in 
 long-lived worker processes (the parsers import neither Prefect nor Great Expectations, the
 validators no Prefect); their tasks wait on the pools. Every ledger write and every publish
 happens one at a time under the run's write lock, as a warehouse has one writer, and a
-`publish` task starts only once the one before it ended.
+`publish` or `quarantine` task starts only once the one before it ended.
 
 Layout drift (a table the parser does not know, a breakdown a new version no longer gives) is a
 run warning in the run that first processes a version, and only listed in the log after.
@@ -17,10 +17,11 @@ fails at a stage runs no later one and the others go on.
 
 from __future__ import annotations
 
+import functools
 import queue
-from collections import Counter, deque
 import threading
 import time
+from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,6 +169,9 @@ def publish(shared: Shared, batch: Batch, verdict, name: str):
                            notes=notes)
 
 
+WRITERS = (publish, quarantine)  # the stages that write the warehouse, one at a time
+
+
 def layout_drift(engine, batch: Batch, *, publishing: bool) -> tuple[list[str], bool]:
     """A version's layout drift, a line each: the tables the parser does not know and, before a publish,
     the breakdowns its year's SNM figures have that it lacks; and whether this run warns of them.
@@ -255,9 +259,10 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
                         str(flow_run.id) if flow_run.id else None, years)
         done: queue.Queue = queue.Queue()
         waiting, running, ends = iter(enumerate(todo)), {}, {}
-        # A publish starts once the one before it ended: they would wait for the write lock anyway,
-        # and the run graph shows them one after the other, as they happen.
-        to_publish: deque = deque()
+        # A stage that writes the warehouse (publish, quarantine) starts once the one before it
+        # ended: it would wait for the write lock anyway, and the run graph shows the writes one
+        # after the other, as they happen.
+        to_write: deque[functools.partial] = deque()
 
         def submit(stage, i, after, **values) -> None:
             """Submit a document's next stage; it lists `after` (the task run before it) among its inputs."""
@@ -271,8 +276,8 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
             running[future.task_run_id] = i, values.get("batch"), stage
             future.add_done_callback(done.put)
 
-        def publishing() -> bool:
-            return any(stage is publish for _, _, stage in running.values())
+        def writing() -> bool:
+            return any(stage in WRITERS for _, _, stage in running.values())
 
         def start_next() -> None:
             i, row = next(waiting, (None, None))
@@ -284,19 +289,21 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
         while running:
             future = done.get()
             i, batch, stage = running.pop(future.task_run_id)
-            if stage is publish and to_publish:
-                waiting_i, after, values = to_publish.popleft()
-                submit(publish, waiting_i, after, **values)
+            if stage in WRITERS and to_write:
+                to_write.popleft()()
             row = todo[i]
             result = future.result(raise_on_failure=False)
             if isinstance(result, BaseException):  # not a document's fault (the warehouse gone): the run ends
                 raise result
             if isinstance(result, Batch):
                 submit(validate, i, future, batch=result, accepted=row.accepted_at is not None)
-            elif isinstance(result, expectations.Verdict) and result.success and publishing():
-                to_publish.append((i, future, {"batch": batch, "verdict": result}))
             elif isinstance(result, expectations.Verdict):
-                submit(publish if result.success else quarantine, i, future, batch=batch, verdict=result)
+                write = functools.partial(submit, publish if result.success else quarantine, i, future,
+                                          batch=batch, verdict=result)
+                if writing():
+                    to_write.append(write)
+                else:
+                    write()
             else:  # the chain's end: an outcome, or None (nothing to report)
                 ends[i] = result
                 progress.advance(names[row.url, row.sha256])
