@@ -72,7 +72,13 @@ def _started_at(pid: int) -> str | None:
         return "?"
 
 
-def _owner_alive(directory: Path) -> bool:
+def claim(directory: Path) -> None:
+    """Mark `directory` as this process's, for `owner_alive` in a later session."""
+    (directory / "owner").write_text(f"{os.getpid()} {_started_at(os.getpid())}")
+
+
+def owner_alive(directory: Path) -> bool:
+    """Whether the process that claimed `directory` still runs (the same process, not a reused pid)."""
     try:
         pid, started = (directory / "owner").read_text().split()
     except (OSError, ValueError):
@@ -86,7 +92,7 @@ def reap_orphans(tmp: Path | None = None) -> list[Path]:
     """Stop and remove the private servers of sessions that died; the directories removed."""
     removed = []
     for directory in Path(tmp or tempfile.gettempdir()).glob(f"{PREFIX}*"):
-        if not directory.is_dir() or _owner_alive(directory):
+        if not directory.is_dir() or owner_alive(directory):
             continue
         _kill_postmaster(directory / "data")
         shutil.rmtree(directory, ignore_errors=True)
@@ -125,7 +131,7 @@ class PrivatePostgres:
         self.dir = Path(tempfile.mkdtemp(prefix=PREFIX))
         self.data = self.dir / "data"
         self.url = f"postgresql+psycopg://postgres@/test?host={self.dir}"
-        (self.dir / "owner").write_text(f"{os.getpid()} {_started_at(os.getpid())}")
+        claim(self.dir)
         # PostgreSQL refuses to run as root: then it runs as `nobody`, which owns the directory.
         self.user = "nobody" if os.geteuid() == 0 else None
         if self.user:

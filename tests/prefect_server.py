@@ -23,21 +23,25 @@ import tempfile
 import threading
 from pathlib import Path
 
-from tests import prefect_database
+from tests import postgres, prefect_database
 
 STARTUP_S = 120  # three busy workers on two cores: a start takes 10 to 30 s
 
 
+PREFIX = "darien-session-"
+
+
 def new_session_dir() -> str:
-    """A folder for this session's shared things, named by the controlling process's pid."""
-    return tempfile.mkdtemp(prefix=f"darien-session-{os.getpid()}-")
+    """A folder for this session's shared things, claimed by the controlling process."""
+    folder = tempfile.mkdtemp(prefix=PREFIX)
+    postgres.claim(Path(folder))
+    return folder
 
 
 def clean_up_after_killed_sessions() -> None:
     """Remove the folders of sessions whose controlling process is gone (their servers stopped with it)."""
-    for folder in Path(tempfile.gettempdir()).glob("darien-session-*-*"):
-        pid = folder.name.split("-")[2]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        if folder.is_dir() and not postgres.owner_alive(folder):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -93,9 +97,19 @@ def _serve(owner: int, home: Path) -> None:
            "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / prefect_database.DATABASE}"}
     announce = os.fdopen(os.dup(1), "w")  # the URL, for the worker that started this watchdog
     os.dup2(2, 1)  # the server's own output goes to the log
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # leaving the block below stops the server
+    started, stopping = [], []
+
+    def stop(*_) -> None:
+        stopping.append(True)
+        if started:  # leaving the block below stops the server; while it is launched, the block returns
+            sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     threading.Thread(target=_terminate_when_gone, args=(owner,), daemon=True).start()
     with PrefectServer(home=home, env=env) as server:
+        started.append(True)
+        if stopping:
+            return
         server.ready(STARTUP_S)
         print(server.api, file=announce, flush=True)
         server.proc.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -31,8 +32,7 @@ def test_the_server_stops_when_the_controller_dies(tmp_path):
     (tmp_path / "prefect-test.db").write_bytes(b"")
     watchdog = subprocess.Popen([sys.executable, "-m", "tests.prefect_server", str(controller.pid), str(tmp_path)],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = _wait_for_child(watchdog.pid)  # still starting: a dying controller stops it at any time
-    assert b"prefect\0server\0start" in Path(f"/proc/{server}/cmdline").read_bytes()
+    server = _wait_for_child(watchdog.pid, b"prefect\0server\0start")  # still starting: stopped at any time
 
     controller.kill()
     controller.wait()
@@ -42,11 +42,28 @@ def test_the_server_stops_when_the_controller_dies(tmp_path):
         os.killpg(server, 0)  # the server and its process group are gone
 
 
-def _wait_for_child(pid: int) -> int:
-    for _ in range(200):
+def _wait_for_child(pid: int, running: bytes) -> int:
+    """The child of `pid` whose command line holds `running` (once it has started it)."""
+    for _ in range(400):
         children = Path(f"/proc/{pid}/task/{pid}/children")
-        found = children.read_text().split() if children.exists() else []
-        if found:
-            return int(found[0])
+        for child in children.read_text().split() if children.exists() else []:
+            try:
+                if running in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+            except OSError:  # ended meanwhile
+                pass
         time.sleep(0.05)
-    raise AssertionError(f"process {pid} started no child")
+    raise AssertionError(f"process {pid} started no {running!r}")
+
+
+def test_a_later_session_removes_the_folders_of_dead_sessions_only():
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    dead, alive = Path(prefect_server.new_session_dir()), Path(prefect_server.new_session_dir())
+    (dead / "owner").write_text(f"{ended.pid} {(alive / 'owner').read_text().split()[1]}")  # as a killed one left it
+    try:
+        prefect_server.clean_up_after_killed_sessions()
+        assert not dead.exists() and alive.is_dir()  # this session's own, whose controller runs
+    finally:
+        shutil.rmtree(alive, ignore_errors=True)
+        shutil.rmtree(dead, ignore_errors=True)
