@@ -160,7 +160,9 @@ def prefect_harness():
     its console handler would write to that test's captured stream, closed after it.
     """
     import prefect.context
+    from prefect.events.worker import EventsWorker
     from prefect.logging.configuration import setup_logging
+    from prefect.logging.handlers import APILogWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from tests import prefect_server
@@ -169,6 +171,10 @@ def prefect_harness():
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.shared()}), \
             prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()):
         yield
+        # Send the logs and events this process still holds while the server is up, as
+        # prefect_test_harness does: a run without xdist stops it before the process exits.
+        APILogWorker.drain_all()
+        EventsWorker.drain_all()
 
 
 @pytest.fixture(autouse=True)
