@@ -5,8 +5,9 @@ flow's process, not even the module it was started as (`_Popen`): a worker holds
 kind's `preload` and what its initializer imports (the parser's neither Prefect nor Great
 Expectations, the validator's no Prefect). Each kind has a forkserver of its own, which
 imports the preload once for all of the process's workers of that kind (`_context`). Each
-exits when the process that owns its pool dies, even by SIGKILL. A worker that dies is replaced: the job it held fails with the error the pool's
-`errors` function makes of it, and the pool goes on.
+worker exits when the process that owns its pool dies, even by SIGKILL. A worker that dies
+is replaced: the job it held fails with the error the pool's `errors` function makes of it,
+and the pool goes on.
 """
 
 from __future__ import annotations

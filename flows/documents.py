@@ -289,12 +289,12 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
         while running:
             future = done.get()
             i, batch, stage = running.pop(future.task_run_id)
-            if stage in WRITERS and to_write:
-                to_write.popleft()()
             row = todo[i]
             result = future.result(raise_on_failure=False)
             if isinstance(result, BaseException):  # not a document's fault (the warehouse gone): the run ends
                 raise result
+            if stage in WRITERS and to_write:  # the warehouse is free: the next waiting write starts
+                to_write.popleft()()
             if isinstance(result, Batch):
                 submit(validate, i, future, batch=result, accepted=row.accepted_at is not None)
             elif isinstance(result, expectations.Verdict):
