@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.processes import command_line
+from tests.processes import abandoned, claim, command_line, started_at
 
 MACHINE_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PREFIX = "darien-test-pg-"
@@ -58,45 +58,12 @@ def _bin_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
 
-def _started_at(pid: int) -> str | None:
-    """The start time of process `pid` (a pid reused by another process has another), None if gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass
-        return "?"
-
-
-def claim(directory: Path) -> None:
-    """Mark `directory` as this process's, for `owner_alive` in a later session."""
-    (directory / "owner").write_text(f"{os.getpid()} {_started_at(os.getpid())}")
-
-
-def owner_alive(directory: Path) -> bool:
-    """Whether the process that claimed `directory` still runs (the same process, not a reused pid)."""
-    try:
-        pid, started = (directory / "owner").read_text().split()
-    except (OSError, ValueError):
-        # No owner written yet: a session is starting this one right now, unless it is old.
-        return time.time() - directory.stat().st_mtime < 60
-    now = _started_at(int(pid))
-    return now is not None and (now == started or now == "?")
-
-
 def reap_orphans(tmp: Path | None = None) -> list[Path]:
     """Stop and remove the private servers of sessions that died; the directories removed."""
-    removed = []
-    for directory in Path(tmp or tempfile.gettempdir()).glob(f"{PREFIX}*"):
-        if not directory.is_dir() or owner_alive(directory):
-            continue
+    removed = abandoned(PREFIX, tmp)
+    for directory in removed:
         _kill_postmaster(directory / "data")
         shutil.rmtree(directory, ignore_errors=True)
-        removed.append(directory)
     return removed
 
 
@@ -113,7 +80,7 @@ def _kill_postmaster(data: Path) -> None:
         except ProcessLookupError:
             return
         for _ in range(50):
-            if _started_at(pid) is None:
+            if started_at(pid) is None:
                 return
             time.sleep(0.1)
 

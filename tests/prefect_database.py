@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-DATABASE = "prefect-test.db"  # the file name prefect_test_harness gives its database
+DATABASE = "prefect-test.db"  # the database file in a test server's PREFECT_HOME (tests/prefect_server.py)
 
 
 def template() -> Path:

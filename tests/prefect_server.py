@@ -23,7 +23,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from tests import postgres, prefect_database
+from tests import prefect_database
+from tests.processes import abandoned, claim
 
 STARTUP_S = 120  # three busy workers on two cores: a start takes 10 to 30 s
 
@@ -34,15 +35,14 @@ PREFIX = "darien-session-"
 def new_session_dir() -> str:
     """A folder for this session's shared things, claimed by the controlling process."""
     folder = tempfile.mkdtemp(prefix=PREFIX)
-    postgres.claim(Path(folder))
+    claim(Path(folder))
     return folder
 
 
 def clean_up_after_killed_sessions() -> None:
     """Remove the folders of sessions whose controlling process is gone (their servers stopped with it)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
-        if folder.is_dir() and not postgres.owner_alive(folder):
-            shutil.rmtree(folder, ignore_errors=True)
+    for folder in abandoned(PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def session_dir() -> Path:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import prefect_server
+from tests import prefect_database, prefect_server
+from tests.processes import command_line, processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,16 +24,16 @@ def test_the_harness_is_the_session_s_server_watched_for_the_controller(prefect_
 
     started = json.loads((prefect_server.session_dir() / "prefect.json").read_text())
     assert PREFECT_API_URL.value() == started["url"]
-    watchdog = Path(f"/proc/{started['pid']}/cmdline").read_bytes().split(b"\0")
-    assert watchdog[1:4] == [b"-m", b"tests.prefect_server", os.environ["DARIEN_TEST_CONTROLLER"].encode()]
+    watchdog = command_line(started["pid"]).split()
+    assert watchdog[1:4] == ["-m", "tests.prefect_server", os.environ["DARIEN_TEST_CONTROLLER"]]
 
 
 def test_the_server_stops_when_the_controller_dies(tmp_path):
     controller = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    (tmp_path / "prefect-test.db").write_bytes(b"")
+    (tmp_path / prefect_database.DATABASE).write_bytes(b"")
     watchdog = subprocess.Popen([sys.executable, "-m", "tests.prefect_server", str(controller.pid), str(tmp_path)],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = _wait_for_child(watchdog.pid, b"prefect\0server\0start")  # still starting: stopped at any time
+    server = _wait_for_child(watchdog.pid, "prefect server start")  # still starting: stopped at any time
 
     controller.kill()
     controller.wait()
@@ -42,16 +43,12 @@ def test_the_server_stops_when_the_controller_dies(tmp_path):
         os.killpg(server, 0)  # the server and its process group are gone
 
 
-def _wait_for_child(pid: int, running: bytes) -> int:
+def _wait_for_child(pid: int, running: str) -> int:
     """The child of `pid` whose command line holds `running` (once it has started it)."""
     for _ in range(400):
-        children = Path(f"/proc/{pid}/task/{pid}/children")
-        for child in children.read_text().split() if children.exists() else []:
-            try:
-                if running in Path(f"/proc/{child}/cmdline").read_bytes():
-                    return int(child)
-            except OSError:  # ended meanwhile
-                pass
+        for child in processes():
+            if child.ppid == pid and running in command_line(child.pid):
+                return child.pid
         time.sleep(0.05)
     raise AssertionError(f"process {pid} started no {running!r}")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.expectations.sample_batches import region_2022, set_where, with_rows
+from tests.processes import command_line, process
 
 import expectations
 
@@ -23,7 +24,7 @@ def test_pool_judges_like_the_process_itself(tmp_path):
         verdicts = [f.result(timeout=180) for f in [pool.submit(good), pool.submit(bad)]]
         modules = pool.run(eval, "sorted(__import__('sys').modules)", name="modules").result(timeout=60)
         workers = pool.pids
-        servers = {parent(pid) for pid in workers}
+        servers = {process(pid).ppid for pid in workers}
     local = expectations.validate(bad, **dirs)
     assert verdicts[0].success and not verdicts[1].success
     assert verdicts[1].failures == local.failures
@@ -46,22 +47,16 @@ def test_validators_and_parsers_are_forked_from_forkservers_of_their_own(tmp_pat
 
     with expectations.ValidatorPool(1, gx_dir=tmp_path / "gx", docs_dir=tmp_path / "docs") as validators, \
             transform.ParserPool(1, 60) as parsers:
-        validator_server, parser_server = parent(validators.pids[0]), parent(parsers.pids[0])
+        validator_server, parser_server = process(validators.pids[0]).ppid, process(parsers.pids[0]).ppid
         assert validator_server != parser_server
         # A parser's forkserver imported the parser only: neither GX nor Prefect reach a parser.
         assert "pdfplumber" in preloaded(parser_server)
         assert not [m for m in preloaded(parser_server) if m.split(".")[0] in ("great_expectations", "prefect")]
 
 
-def parent(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat[stat.rindex(")") + 2:].split()[1])
-
-
 def preloaded(forkserver: int) -> list[str]:
     """The modules a forkserver imported before its first fork: the list its command line passes to `main`."""
-    command = Path(f"/proc/{forkserver}/cmdline").read_bytes().decode()
-    return ast.literal_eval(re.search(r"main\(\d+, \d+, (\[.*?\])", command).group(1))
+    return ast.literal_eval(re.search(r"main\(\d+, \d+, (\[.*?\])", command_line(forkserver)).group(1))
 
 
 @pytest.mark.slow
