@@ -269,7 +269,7 @@ def process(cfg: Settings, todo: list, summary: RunSummary, fetched: dict | None
             row = todo[i]
             name = names[row.url, row.sha256]
             if stage is not parse:
-                name = f"{years_of(values['batch'])} · {name}"
+                name = stage_name(values["batch"], name)
             future = runner.submit(stage, {"shared": opaque(shared), "name": name,
                                            **{k: opaque(v) for k, v in values.items()}},
                                    wait_for=[allow_failure(after)] if after is not None else None)
@@ -321,12 +321,21 @@ def document_names(rows: list) -> dict[tuple[str, str], str]:
     return {key: f"{name} ({key[1][:6]})" if name in twice else name for key, name in base.items()}
 
 
+def stage_name(batch: Batch, document: str) -> str:
+    """A parsed document's stage, as its task run is named after the stage: `2022: <document>`.
+
+    In ASCII around the document's name: the UI's run graph draws ASCII only, and showed
+    `2010–2025 · x.rda` as `20102025  x.rda`.
+    """
+    return f"{years_of(batch)}: {document}"
+
+
 def years_of(batch: Batch) -> str:
-    """The years a batch gives figures for, as a task run shows them: `2022`, or `2010–2025` for the re-publication."""
+    """The years a batch gives figures for, as a task run shows them: `2022`, or `2010-2025` for the re-publication."""
     years = batch.years or ([batch.year] if batch.year else [])
     if not years:
         return "no year"
-    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
 
 
 # What the stages write: the ledger, under the write lock.

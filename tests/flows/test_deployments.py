@@ -374,8 +374,8 @@ def test_the_run_graph_shows_each_document_fetched_parsed_validated_and_publishe
     assert {"prepare warehouse", f"discover {source}", "reload dimensions", "export", "checks", "retention",
             "artifacts"} <= set(by_name)
     for year, pdf in ((2022, REAL_2022), (2023, REAL_2023)):
-        parse, validate, publish = (by_name[f"parse {pdf.name}"], by_name[f"validate {year} · {pdf.name}"],
-                                    by_name[f"publish {year} · {pdf.name}"])
+        parse, validate, publish = (by_name[f"parse {pdf.name}"], by_name[f"validate {year}: {pdf.name}"],
+                                    by_name[f"publish {year}: {pdf.name}"])
         assert [t["state"]["name"] for t in (parse, validate, publish)] == ["Completed"] * 3
         # Each stage lists the one before it among its inputs: fetch → parse → validate → publish.
         for before, stage in ((fetch, parse), (parse, validate), (validate, publish)):
